@@ -1,0 +1,46 @@
+"""Artwork: what an image really is, and copies sized for where they are used. The only Pillow importer."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from podcaster.errors import ArtworkError
+
+# Embedded covers stay small: players show them at thumbnail sizes and every byte is in every download.
+EMBED_MAX_PIXELS = 1400
+EMBED_JPEG_QUALITY = 85
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str  # "JPEG", "PNG", …
+    mime_type: str
+    width: int
+    height: int
+    mode: str  # "RGB", "CMYK", …
+
+
+def inspect(path: Path) -> ImageInfo:
+    try:
+        with Image.open(path) as image:
+            return ImageInfo(image.format, Image.MIME.get(image.format, "application/octet-stream"),
+                             image.width, image.height, image.mode)
+    except (OSError, UnidentifiedImageError) as e:
+        raise ArtworkError(f"{path}: not a readable image ({e}); save it as JPEG or PNG") from e
+
+
+def embeddable_jpeg(path: Path) -> bytes:
+    """A JPEG of the image at most EMBED_MAX_PIXELS wide, for embedding in audio files."""
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail((EMBED_MAX_PIXELS, EMBED_MAX_PIXELS), Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=EMBED_JPEG_QUALITY, optimize=True)
+            return buffer.getvalue()
+    except (OSError, UnidentifiedImageError) as e:
+        raise ArtworkError(f"{path}: not a readable image ({e}); save it as JPEG or PNG") from e

@@ -1,0 +1,29 @@
+"""What podcaster writes into an audio file, independent of the container format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from podcaster.model import Chapter
+
+
+@dataclass(frozen=True)
+class Tags:
+    title: str
+    artist: str  # the speakers, joined
+    album: str  # the show's title
+    album_artist: str  # the show's author
+    date: datetime
+    summary: str
+    copyright: str
+    guid: str
+    feed_url: str
+    page_url: str
+    duration: float  # seconds: where the last chapter ends
+    track: int | None = None
+    disc: int | None = None
+    genre: str = "Podcast"
+    cover: Path | None = None  # the image to embed; resized to a small JPEG when tagging
+    chapters: tuple[Chapter, ...] = ()

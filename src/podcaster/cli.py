@@ -1,0 +1,170 @@
+"""The `podcaster` command: a thin click group; each command calls one function of `pipeline`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from podcaster import __version__
+from podcaster.config import DEFAULT_CONFIG
+from podcaster.errors import Problem
+
+
+@dataclass
+class Options:
+    config: Path
+    strict: bool
+
+
+class _EchoHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=record.levelno >= logging.WARNING)
+
+
+def _setup_logging(verbosity: int) -> None:
+    logger = logging.getLogger("podcaster")
+    logger.handlers[:] = [_EchoHandler()]
+    logger.propagate = False
+    logger.setLevel({-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG))
+
+
+def _show_warnings(warnings: list[Problem]) -> None:
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+def _human_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_CONFIG, show_default=True, help="The show's config file.")
+@click.option("-v", "--verbose", count=True, help="Say more: every file written or uploaded.")
+@click.option("-q", "--quiet", is_flag=True, help="Say only warnings and errors.")
+@click.option("--strict", is_flag=True, help="Treat warnings (unknown keys, …) as errors.")
+@click.version_option(__version__, prog_name="podcaster")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, verbose: int, quiet: bool, strict: bool) -> None:
+    """Publish a podcast from a folder of Markdown and audio.
+
+    A show is a podcast.toml and an episodes/ folder with one sub-folder per episode
+    (episode.md plus its audio). podcaster validates it all, tags copies of the audio,
+    writes an RSS feed and show-notes pages into feed/, and publishes them.
+
+    \b
+    Examples:
+      podcaster check                 # validate everything, write nothing
+      podcaster publish               # build and publish to [publish] target
+      podcaster serve                 # preview the published show in a browser
+    """
+    _setup_logging(-1 if quiet else verbose)
+    ctx.obj = Options(config_path, strict)
+
+
+@cli.command()
+@click.pass_obj
+def check(options: Options) -> None:
+    """Validate the config and every episode; write nothing.
+
+    Reports every problem at once, one line each, naming the file and the
+    field. Exits 1 if anything is wrong (or, with --strict, on warnings).
+
+    \b
+    Example:
+      podcaster check && podcaster publish
+    """
+    from podcaster import pipeline
+
+    loaded = pipeline.check(options.config, strict=options.strict)
+    _show_warnings(loaded.warnings)
+    held_back = len(loaded.episodes) - len(loaded.published)
+    click.echo(f"{options.config}: OK: {len(loaded.published)} episodes to publish"
+               + (f", {held_back} held back (drafts or future dates)" if held_back else "") + ".")
+
+
+@cli.command()
+@click.pass_obj
+def build(options: Options) -> None:
+    """Write the complete site into the output folder (feed/ by default).
+
+    The folder gets feed.xml, index.html, one page per episode and tagged copies
+    of the audio. Only what changed is rewritten; your recordings are never
+    modified.
+
+    \b
+    Example:
+      podcaster build && ls feed/
+    """
+    from podcaster import pipeline
+
+    built = pipeline.build(options.config, strict=options.strict)
+    _show_warnings(built.loaded.warnings)
+
+
+@cli.command()
+@click.option("--target", metavar="URL",
+              help="Publish here for this run instead of [publish] target, e.g. file:///srv/podcast.")
+@click.pass_obj
+def publish(options: Options, target: str | None) -> None:
+    """Build, then copy to the publish target only what it does not have yet.
+
+    Audio goes first and the feed last, so the feed never names a file that is
+    not there yet. A second run with nothing changed copies nothing.
+
+    \b
+    Examples:
+      podcaster publish
+      podcaster publish --target file:///var/www/podcast
+    """
+    from podcaster import pipeline
+
+    published = pipeline.publish(options.config, strict=options.strict, target=target)
+    _show_warnings(published.built.loaded.warnings)
+    total = len(published.built.files)
+    if published.uploaded:
+        click.echo(f"Published {len(published.uploaded)} of {total} files "
+                   f"({_human_bytes(published.uploaded_bytes)}) to {published.target}.")
+    else:
+        click.echo(f"Nothing changed: all {total} files are already published to {published.target}.")
+
+
+@cli.command()
+@click.option("--directory", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Serve this folder instead of the local publish target.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.pass_obj
+def serve(options: Options, directory: Path | None, port: int) -> None:
+    """Preview the published show at http://127.0.0.1:PORT/ (audio seeks: Range requests work).
+
+    Serves the folder of a file:// publish target; run `podcaster publish` first.
+    Stop it with Ctrl-C.
+
+    \b
+    Example:
+      podcaster publish && podcaster serve --port 8000
+    """
+    from podcaster import pipeline, serve as preview
+
+    directory = directory or pipeline.published_folder(options.config)
+    server = preview.make_server(directory, port=port)
+    host, bound_port = server.server_address[:2]
+    click.echo(f"Serving {directory} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.server_close()
+
+
+def main() -> None:
+    cli(prog_name="podcaster")

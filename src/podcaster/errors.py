@@ -1,0 +1,90 @@
+"""Every error a user can cause is a PodcasterError: click shows it as one message and exits 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where (file and field), what, and how to fix it."""
+
+    path: Path | str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: {self.field}" if self.field else f"{self.path}"
+        return f"{where}: {self.message}"
+
+
+class PodcasterError(click.ClickException):
+    """Base of every user-facing error; exit code 1, no traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(PodcasterError):
+    """The show config cannot be used."""
+
+
+class EpisodeError(PodcasterError):
+    """An episode's front matter, notes or files cannot be used."""
+
+
+class AudioError(PodcasterError):
+    """An audio file cannot be read, probed or tagged."""
+
+
+class ArtworkError(PodcasterError):
+    """An image cannot be read or does not meet the rules for its use."""
+
+
+class StorageError(PodcasterError):
+    """The publish target cannot be reached or written."""
+
+
+class RenderError(PodcasterError):
+    """A template or the feed cannot be rendered."""
+
+
+class InvalidInput(PodcasterError):
+    """Validation found problems; carries all of them so one run reports everything."""
+
+    def __init__(self, problems: list[Problem], *, warnings_fatal: bool = False) -> None:
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        reason = " (warnings are fatal with --strict)" if warnings_fatal else ""
+        lines = [str(p) for p in problems]
+        lines.append(f"{len(problems)} {noun} found{reason}; nothing was written.")
+        super().__init__("\n".join(lines))
+
+    def show(self, file=None) -> None:
+        # One "Error:" line per problem, so each can be read (or grepped) on its own.
+        *problem_lines, summary = self.message.splitlines()
+        for line in problem_lines:
+            click.echo(f"Error: {line}", err=True)
+        click.echo(summary, err=True)
+
+
+class Report:
+    """Collects problems across the whole input, so one run can name every one of them."""
+
+    def __init__(self) -> None:
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, path: Path | str, field: str, message: str) -> None:
+        self.errors.append(Problem(path, field, message))
+
+    def warn(self, path: Path | str, field: str, message: str) -> None:
+        self.warnings.append(Problem(path, field, message))
+
+    def raise_if_failed(self, *, strict: bool) -> None:
+        """Raise with every error, and with every warning too when `strict`."""
+        fatal = self.errors + (self.warnings if strict else [])
+        if fatal:
+            raise InvalidInput(fatal, warnings_fatal=strict and bool(self.warnings))

@@ -1,0 +1,29 @@
+"""File helpers every writer shares: atomic replacement and content digests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+
+def replace_atomically(path: Path, make: Callable[[Path], None]) -> None:
+    """Have `make` write a partial file beside `path`, then rename it into place: a reader sees
+    the old file or the whole new one, never half of one. The partial keeps the suffix, because
+    what fills it (a tagger, say) may go by it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        make(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

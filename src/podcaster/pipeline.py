@@ -1,0 +1,209 @@
+"""What the commands do, as plain functions: load → validate → tag → render → publish (feed last).
+
+Nothing is written until the whole input has validated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from podcaster import artwork, audio, config, episodes as episode_files, mediatypes
+from podcaster.errors import ArtworkError, Problem, Report, StorageError
+from podcaster.model import Episode, Show
+from podcaster.render import feed, pages
+from podcaster.render.templates import Templates
+from podcaster.site import FEED_KEY, STYLESHEET_KEY, Layout
+from podcaster.storage import Manifest, Storage, open_target
+from podcaster.storage.local import LocalStorage
+from podcaster.writer import SiteWriter
+
+log = logging.getLogger(__name__)
+
+MIN_ARTWORK_PIXELS = 1400
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A show that validated: its config, every episode, and the warnings found on the way."""
+
+    show: Show
+    episodes: list[Episode]
+    published: list[Episode]
+    warnings: list[Problem]
+
+
+@dataclass(frozen=True)
+class Built:
+    loaded: Loaded
+    output_dir: Path
+    files: Manifest
+    changed: list[str]
+
+
+@dataclass(frozen=True)
+class Published:
+    built: Built
+    target: str
+    uploaded: list[str] = field(default_factory=list)
+    uploaded_bytes: int = 0
+
+
+def load(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Loaded:
+    """Read and validate the config and every episode; raise with all problems at once."""
+    report = Report()
+    show = config.load(config_path, report)
+    episodes_dir = show.episodes_dir if show else config.episodes_dir_of(config_path)
+    all_episodes = episode_files.load_all(episodes_dir, report)
+    if show:
+        _check_artwork(show, report)
+    report.raise_if_failed(strict=strict)
+    assert show is not None
+    moment = now or datetime.now(timezone.utc)
+    published = [e for e in all_episodes if e.is_published(moment)]
+    for episode in all_episodes:
+        if not episode.is_published(moment):
+            reason = "a draft" if episode.draft else f"dated {episode.date.isoformat()}, in the future"
+            log.info("%s: not published: it is %s", episode.source, reason)
+    return Loaded(show, all_episodes, published, report.warnings)
+
+
+def check(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Loaded:
+    """Validate everything and write nothing."""
+    return load(config_path, strict=strict, now=now)
+
+
+def build(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Built:
+    """Write the complete site into the output folder: tagged audio, artwork, pages and the feed."""
+    loaded = load(config_path, strict=strict, now=now)
+    return _build(loaded)
+
+
+def publish(config_path: Path, *, strict: bool = False, target: str | None = None,
+            now: datetime | None = None) -> Published:
+    """Build, then copy to the target what it does not have yet; the feed goes last."""
+    loaded = load(config_path, strict=strict, now=now)
+    target_url = target or loaded.show.publish.target
+    storage = open_target(target_url, loaded.show.config_path.parent)
+    built = _build(loaded)
+    return _upload(built, storage)
+
+
+def published_folder(config_path: Path) -> Path:
+    """The folder a file:// publish target writes to: what `serve` previews."""
+    report = Report()
+    show = config.load(config_path, report)
+    report.raise_if_failed(strict=False)
+    assert show is not None
+    storage = open_target(show.publish.target, config_path.parent)
+    if not isinstance(storage, LocalStorage):
+        raise StorageError(f"{config_path}: publish.target {show.publish.target!r} is not a folder; "
+                           "pass --directory to serve a local copy")
+    if not storage.root.is_dir():
+        raise StorageError(f"{storage.root} does not exist yet; run `podcaster publish` first")
+    return storage.root
+
+
+def _build(loaded: Loaded) -> Built:
+    show = loaded.show
+    layout = Layout.of(show)
+    writer = SiteWriter(show.output_dir)
+    writer.copy(layout.artwork_key, show.artwork)
+    audio_sizes = {}
+    for episode in loaded.published:
+        audio_key = layout.audio_key(episode)
+        _write_tagged_audio(writer, audio_key, episode, show, layout)
+        audio_sizes[episode.slug] = (show.output_dir / audio_key).stat().st_size
+        if episode.cover:
+            writer.copy(layout.cover_key(episode), episode.cover)
+    templates = Templates(show.templates_dir)
+    for key, html in pages.render_all(show, loaded.published, layout, templates).items():
+        writer.write_text(key, html)
+    writer.write_text(STYLESHEET_KEY, templates.render(STYLESHEET_KEY))
+    writer.write_bytes(FEED_KEY, feed.render(show, loaded.published, layout, audio_sizes))
+    files = writer.finish()
+    for key in writer.changed:
+        log.debug("wrote %s", key)
+    log.info("built %d files into %s (%d changed)", len(files), show.output_dir, len(writer.changed))
+    return Built(loaded, show.output_dir, files, writer.changed)
+
+
+def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout) -> None:
+    """The published audio is a tagged copy; the producer's recording is only ever read."""
+    tags = audio.Tags(
+        title=episode.title,
+        artist=", ".join(episode.speakers),
+        album=show.title,
+        album_artist=show.author,
+        date=episode.date,
+        summary=episode.summary,
+        copyright=show.copyright,
+        guid=episode.guid,
+        feed_url=show.feed_url,
+        page_url=layout.page_url(episode),
+        duration=episode.audio_info.duration,
+        track=episode.number,
+        disc=episode.season,
+        cover=episode.cover or show.artwork,
+        chapters=episode.chapters,
+    )
+    # The recipe names everything the copy is made from, the cover image's bytes included.
+    recipe = hashlib.sha256(repr((asdict(tags), _file_stamp(tags.cover))).encode()).hexdigest()
+
+    def make(partial: Path) -> None:
+        partial.write_bytes(episode.audio.read_bytes())
+        audio.tag(partial, tags)
+
+    writer.derive(key, episode.audio, recipe, make)
+
+
+def _file_stamp(path: Path | None) -> tuple[int, int] | None:
+    if path is None:
+        return None
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _upload_rank(key: str) -> int:
+    """Media first, the feed last: a listener's app never sees an entry whose files are missing."""
+    content_type = mediatypes.content_type(key)
+    if key == FEED_KEY:
+        return 4
+    if content_type.startswith("audio/"):
+        return 0
+    if content_type.startswith("image/"):
+        return 1
+    if content_type.startswith("text/html") or key.endswith((".css", ".txt", ".xml")):
+        return 3
+    return 2
+
+
+def _upload(built: Built, storage: Storage) -> Published:
+    published = storage.read_manifest()
+    pending = sorted((key for key, entry in built.files.items() if published.get(key) != entry),
+                     key=lambda key: (_upload_rank(key), key))
+    uploaded_bytes = 0
+    for key in pending:
+        log.info("uploading %s", key)
+        storage.upload(key, built.output_dir / key, mediatypes.content_type(key))
+        uploaded_bytes += built.files[key].size
+    if pending:
+        # Files that left the site stay published (nothing is deleted here), so the manifest keeps them.
+        storage.write_manifest({**published, **built.files})
+    return Published(built, storage.description, pending, uploaded_bytes)
+
+
+def _check_artwork(show: Show, report: Report) -> None:
+    try:
+        info = artwork.inspect(show.artwork)
+    except ArtworkError as e:
+        report.error(show.config_path, "artwork", e.message)
+        return
+    if info.width != info.height or info.width < MIN_ARTWORK_PIXELS:
+        report.error(show.config_path, "artwork",
+                     f"{show.artwork.name} is {info.width}×{info.height} px; Apple needs a square image "
+                     f"of at least {MIN_ARTWORK_PIXELS}×{MIN_ARTWORK_PIXELS} px")
+

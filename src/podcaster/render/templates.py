@@ -1,0 +1,48 @@
+"""The jinja2 environment: the show's own templates first, the defaults behind them. The only jinja2 importer.
+
+As in Pelican, a show's template can extend the default of the same name through the `!default/`
+prefix (`{% extends "!default/episode.html" %}`) instead of copying it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from podcaster.errors import RenderError
+
+DEFAULT_PREFIX = "!default"
+
+
+def default_templates_dir() -> Path:
+    # Installed from a wheel, the templates ship inside the package; in a source checkout
+    # (or an editable install) they are the repository's top-level templates/ folder.
+    packaged = Path(__file__).resolve().parent.parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "templates"
+
+
+class Templates:
+    def __init__(self, show_templates_dir: Path) -> None:
+        default_loader = jinja2.FileSystemLoader(default_templates_dir())
+        loaders: list[jinja2.BaseLoader] = []
+        if show_templates_dir.is_dir() and show_templates_dir.resolve() != default_templates_dir().resolve():
+            loaders.append(jinja2.FileSystemLoader(show_templates_dir))
+        loaders += [jinja2.PrefixLoader({DEFAULT_PREFIX: default_loader}, delimiter="/"), default_loader]
+        self.environment = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=jinja2.select_autoescape(["html", "xml"]),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, name: str, **context: Any) -> str:
+        try:
+            return self.environment.get_template(name).render(**context)
+        except jinja2.TemplateNotFound as e:
+            raise RenderError(f"template {e.name!r} not found in the show's templates or the defaults") from e
+        except jinja2.TemplateSyntaxError as e:
+            raise RenderError(f"{e.filename or e.name}: line {e.lineno}: {e.message}; fix the template") from e
+        except jinja2.UndefinedError as e:
+            raise RenderError(f"template {name!r}: {e.message}; check the variable's name") from e
