@@ -15,13 +15,15 @@ from urllib.parse import urlsplit
 
 from podcaster import apple
 from podcaster.errors import Report
-from podcaster.model import Owner, PublishSettings, Show
+from podcaster.model import MEDIA_CACHE_CONTROL, PAGES_CACHE_CONTROL, Owner, PublishSettings, Show
 
 DEFAULT_CONFIG = "podcast.toml"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A language tag as RSS and Apple expect it: an ISO 639 code, optionally with a region.
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2}|-[0-9]{3})?$")
+# Names people give keys and secrets; such a key under [publish] is refused, not merely ignored.
+_CREDENTIAL = re.compile(r"secret|password|token|access_?key|key_?id", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,35 @@ SCHEMA: tuple[Option, ...] = (
     Option("copyright", str, "The copyright line shown by apps.", '"© 2017 SeekersHub"'),
     Option("owner.name", str, "The owner's name; Apple contacts the owner about the show.", '"Jane Producer"'),
     Option("owner.email", str, "The owner's email; Apple sends verification mail here.", '"jane@example.org"'),
-    Option("publish.target", str, "Where `publish` copies the site: file://PATH (relative to this file) or an absolute file:///PATH.",
+    Option("publish.target", str, "Where `publish` copies the site: file://PATH (relative to this file), an absolute "
+           "file:///PATH, or s3://BUCKET/PREFIX (S3-compatible object storage; see 'Publishing to object storage').",
            '"file://public"', required=False, default="file://public"),
     Option("publish.public_url", str, "The URL listeners fetch published files from; used in the feed and pages.",
            '"https://podcast.example.org/"'),
+    Option("publish.endpoint_url", str, "The S3 API endpoint of a server other than AWS (R2, B2, MinIO, SeaweedFS); "
+           "without it, boto3 takes AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL from the environment, or AWS itself.",
+           '"https://ACCOUNT_ID.r2.cloudflarestorage.com"', required=False),
+    Option("publish.region", str, "The bucket's region (`auto` on R2); without it, AWS_REGION or the profile's region.",
+           '"eu-central-1"', required=False),
+    Option("publish.profile", str, "A profile in ~/.aws/credentials to take the keys from; without it, "
+           "AWS_PROFILE or boto3's usual chain. Credentials never go in this file.", '"podcast"', required=False),
+    Option("publish.addressing_style", str, "How the bucket goes into request URLs: path (ENDPOINT/BUCKET/KEY; MinIO, "
+           "SeaweedFS), virtual (BUCKET.ENDPOINT/KEY) or auto.", '"path"', required=False, default="auto",
+           choices=("auto", "path", "virtual")),
+    Option("publish.storage_class", str, "The S3 storage class of uploaded audio, the bulk of the bytes; pages, "
+           "images and the feed keep the bucket's default.", '"STANDARD_IA"', required=False),
+    Option("publish.acl", str, "none: the bucket's policy says who may read (AWS buckets refuse ACLs by default); "
+           "public-read: a canned ACL on every file, for buckets that still use ACLs.", '"public-read"',
+           required=False, default="none", choices=("none", "public-read")),
+    Option("publish.cache_control_media", str, "Cache-Control of audio and artwork: long, they rarely change.",
+           f'"{MEDIA_CACHE_CONTROL}"', required=False, default=MEDIA_CACHE_CONTROL),
+    Option("publish.cache_control_pages", str, "Cache-Control of the feed, pages, chapters and transcripts: short, "
+           "so listeners see a new episode soon.", f'"{PAGES_CACHE_CONTROL}"', required=False,
+           default=PAGES_CACHE_CONTROL),
+    Option("publish.request_checksum_calculation", str, "when_supported: every upload carries a checksum the "
+           "server verifies; when_required: only where S3 demands one, for servers that reject boto3's "
+           "aws-chunked checksum uploads.", '"when_required"', required=False, default="when_supported",
+           choices=("when_supported", "when_required")),
     Option("paths.episodes", str, "The folder holding one sub-folder per episode.", '"episodes"',
            required=False, default="episodes"),
     Option("paths.output", str, "Where `build` writes the site before it is published.", '"feed"',
@@ -92,7 +119,15 @@ def load(config_path: Path, report: Report) -> Show | None:
         website=values["website"],
         show_type=values["type"],
         copyright=values["copyright"],
-        publish=PublishSettings(values["publish.target"], _with_trailing_slash(values["publish.public_url"])),
+        publish=PublishSettings(
+            values["publish.target"], _with_trailing_slash(values["publish.public_url"]),
+            endpoint_url=values["publish.endpoint_url"], region=values["publish.region"],
+            profile=values["publish.profile"], addressing_style=values["publish.addressing_style"],
+            storage_class=values["publish.storage_class"], acl=values["publish.acl"],
+            cache_control_media=values["publish.cache_control_media"],
+            cache_control_pages=values["publish.cache_control_pages"],
+            request_checksum_calculation=values["publish.request_checksum_calculation"],
+        ),
         config_path=config_path,
         episodes_dir=root / values["paths.episodes"],
         output_dir=root / values["paths.output"],
@@ -173,7 +208,7 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
     if language and not _LANGUAGE.match(language):
         report.error(config_path, "language", f"{language!r} is not an ISO 639 language code; use e.g. en, en-GB, ar")
     _check_category(values["category"], values["subcategory"], config_path, report)
-    for key in ("website", "publish.public_url"):
+    for key in ("website", "publish.public_url", "publish.endpoint_url"):
         url = values[key]
         if url and urlsplit(url).scheme not in ("http", "https"):
             report.error(config_path, key, f"{url!r} is not an http(s) URL; write it as https://…")
@@ -202,7 +237,14 @@ def _warn_unknown_keys(raw: dict[str, Any], config_path: Path, report: Report) -
     for key, value in raw.items():
         if key in _TABLES and isinstance(value, dict):
             for sub_key in value:
-                if f"{key}.{sub_key}" not in known:
+                if f"{key}.{sub_key}" in known:
+                    continue
+                if key == "publish" and _CREDENTIAL.search(sub_key):
+                    report.error(config_path, f"{key}.{sub_key}",
+                                 "credentials never go in podcast.toml (it gets shared and committed); remove "
+                                 "it, and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment "
+                                 "or name a profile of ~/.aws/credentials with `profile = ...`")
+                else:
                     report.warn(config_path, f"{key}.{sub_key}", "unknown key, ignored; check its spelling")
         elif key not in known:
             report.warn(config_path, key, "unknown key, ignored; check its spelling")

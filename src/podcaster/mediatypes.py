@@ -9,6 +9,8 @@ CONTENT_TYPES = {
     ".m4a": "audio/x-m4a",
     ".m4b": "audio/x-m4a",
     ".mp4": "audio/x-m4a",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
     ".xml": "application/rss+xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -23,6 +25,36 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
 }
 
+# Files whose type the extension alone does not tell. Chapters are JSON of their own type (the
+# Podcasting 2.0 chapters format); a file is one when it is named chapters.json or *.chapters.json.
+CHAPTERS_TYPE = "application/json+chapters"
+CHAPTERS_SUFFIX = ".chapters.json"
+_BY_NAME = {
+    "chapters.json": CHAPTERS_TYPE,
+    "sitemap.xml": "application/xml; charset=utf-8",
+}
+
 
 def content_type(key: str) -> str:
-    return CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
+    path = PurePosixPath(key)
+    name = path.name.lower()
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    if name.endswith(CHAPTERS_SUFFIX):
+        return CHAPTERS_TYPE
+    return CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def is_media(key: str) -> bool:
+    """Audio: the large files a feed's enclosures point at."""
+    return content_type(key).startswith("audio/")
+
+
+def is_artwork(key: str) -> bool:
+    return content_type(key).startswith("image/")
+
+
+def is_page(key: str) -> bool:
+    """What a browser opens or a page pulls in: HTML, its stylesheet and scripts, the sitemap, robots.txt."""
+    kind = content_type(key).split(";")[0]
+    return kind in ("text/html", "text/css", "text/javascript", "text/plain", "application/xml")
