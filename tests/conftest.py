@@ -111,15 +111,20 @@ class BucketShow:
         self.admin.delete_object(Bucket=self.bucket, Key=f"{self.prefix}/{key}")
 
 
-@pytest.fixture
-def bucket_show(show: ShowCopy, seaweed: SeaweedServer, aws_env: None) -> BucketShow:
+def publish_to_a_new_bucket(show: ShowCopy, server: SeaweedServer) -> BucketShow:
+    """Point the show's [publish] at a fresh bucket of `server`."""
     bucket = f"podcaster-{uuid.uuid4().hex[:16]}"
-    admin = seaweed.client()
+    admin = server.client()
     admin.create_bucket(Bucket=bucket)
     show.edit("podcast.toml", 'target = "file://public"',
-              f'target = "s3://{bucket}/show"\nendpoint_url = "{seaweed.endpoint}"\n'
+              f'target = "s3://{bucket}/show"\nendpoint_url = "{server.endpoint}"\n'
               'region = "us-east-1"\naddressing_style = "path"')
     return BucketShow(show, bucket, admin)
+
+
+@pytest.fixture
+def bucket_show(show: ShowCopy, seaweed: SeaweedServer, aws_env: None) -> BucketShow:
+    return publish_to_a_new_bucket(show, seaweed)
 
 
 class S3Calls:
@@ -128,6 +133,7 @@ class S3Calls:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str | None]] = []
+        self.arguments: list[dict] = []  # each call's parameters, in the same order
         self.before: list[Callable[[str, str | None], None]] = []
 
     def operations(self) -> list[str]:
@@ -138,10 +144,12 @@ class S3Calls:
 
     def clear(self) -> None:
         self.calls.clear()
+        self.arguments.clear()
 
     def _on_call(self, params: dict, event_name: str, **_) -> None:
         operation, key = event_name.rsplit(".", 1)[1], params.get("Key")
         self.calls.append((operation, key))
+        self.arguments.append(dict(params))
         for hook in list(self.before):
             hook(operation, key)
 

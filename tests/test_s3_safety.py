@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import BucketShow, S3Calls, ShowCopy
+from conftest import BucketShow, S3Calls, ShowCopy, publish_to_a_new_bucket
 from podcaster import pipeline
 from podcaster.storage.base import MANIFEST_KEY
 from seaweed import SeaweedServer
@@ -172,13 +171,7 @@ def private_server(tmp_path: Path, aws_env: None):
 
 def test_a_server_killed_mid_publish_leaves_a_consistent_feed_and_the_rerun_completes(
         show: ShowCopy, private_server: SeaweedServer, s3_calls: S3Calls, monkeypatch: pytest.MonkeyPatch):
-    bucket = f"podcaster-{uuid.uuid4().hex[:16]}"
-    admin = private_server.client()
-    admin.create_bucket(Bucket=bucket)
-    show.edit("podcast.toml", 'target = "file://public"',
-              f'target = "s3://{bucket}/show"\nendpoint_url = "{private_server.endpoint}"\n'
-              'region = "us-east-1"\naddressing_style = "path"')
-    target = BucketShow(show, bucket, admin)
+    target = publish_to_a_new_bucket(show, private_server)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # fail at once instead of backing off
     _set_draft(target, GONE, True)
     assert target.run("publish").exit_code == 0

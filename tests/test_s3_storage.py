@@ -10,14 +10,19 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
-from conftest import BucketShow
+from conftest import BucketShow, S3Calls
+from podcaster import mediatypes
 from podcaster.errors import StorageError
 from podcaster.model import PublishSettings
 from podcaster.storage import Upload, open_target
 from podcaster.storage.s3 import PART_SIZE, S3Storage
+from podcaster.storage.base import MANIFEST_KEY
 from seaweed import SeaweedServer
+from test_s3_publish import AUDIO
 
 
 class Recorded:
@@ -104,3 +109,62 @@ def test_listeners_read_the_published_show_through_a_bucket_policy(bucket_show: 
         assert response.headers["Content-Type"] in ("audio/mpeg", "audio/x-m4a")
         assert response.headers["Cache-Control"] == "public, max-age=604800"
         assert len(response.read()) > 10_000
+
+
+def test_acl_storage_class_and_cache_control_are_sent_as_configured(bucket_show: BucketShow, s3_calls: S3Calls):
+    bucket_show.show.edit("podcast.toml", 'addressing_style = "path"',
+                          'addressing_style = "path"\nacl = "public-read"\nstorage_class = "STANDARD_IA"\n'
+                          'cache_control_pages = "no-cache"\ncache_control_media = "public, max-age=31536000, immutable"')
+    assert bucket_show.run("publish").exit_code == 0
+    sent = {arguments["Key"].removeprefix("show/"): arguments for (operation, _), arguments
+            in zip(s3_calls.calls, s3_calls.arguments) if operation == "PutObject"}
+    assert sent[AUDIO]["ACL"] == sent["feed.xml"]["ACL"] == "public-read"
+    assert "ACL" not in sent[MANIFEST_KEY]  # the manifest is podcaster's, not the listeners'
+    assert sent[AUDIO]["StorageClass"] == "STANDARD_IA" and "StorageClass" not in sent["feed.xml"]
+    assert bucket_show.head(AUDIO)["StorageClass"] == "STANDARD_IA"
+    assert bucket_show.head("feed.xml")["CacheControl"] == "no-cache"
+    assert bucket_show.head("artwork.jpg")["CacheControl"] == "public, max-age=31536000, immutable"
+
+
+class _SlowDown:
+    """The raw body of a 503 SlowDown answer, as urllib3 would hand it to botocore."""
+
+    def stream(self, **_):
+        yield (b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
+               b"<Message>Please reduce your request rate.</Message></Error>")
+
+
+def test_slow_down_answers_are_retried_with_backoff(bucket_show: BucketShow, s3_calls: S3Calls,
+                                                    monkeypatch: pytest.MonkeyPatch):
+    answered: list[str] = []
+    create = boto3.session.Session.client
+
+    def client(self, *args, **kwargs):
+        made = create(self, *args, **kwargs)
+        made.meta.events.register("before-send.s3.PutObject", slow_down_twice)
+        return made
+
+    def slow_down_twice(request, **_):
+        if request.url.endswith("/feed.xml") and len(answered) < 2:
+            answered.append(request.url)
+            return AWSResponse(request.url, 503, {}, _SlowDown())
+        return None
+
+    monkeypatch.setattr(boto3.session.Session, "client", client)
+    result = bucket_show.run("publish")
+    assert result.exit_code == 0, result.output
+    assert len(answered) == 2
+    assert bucket_show.read("feed.xml") == (bucket_show.show.output / "feed.xml").read_bytes()
+
+
+@pytest.mark.parametrize("key, content_type", [
+    ("episodes/a/a.chapters.json", "application/json+chapters"),
+    ("episodes/a/chapters.json", "application/json+chapters"),
+    ("episodes/a/transcript.vtt", "text/vtt; charset=utf-8"),
+    ("episodes/a/a.ogg", "audio/ogg"),
+    ("sitemap.xml", "application/xml; charset=utf-8"),
+    ("feed.xml", "application/rss+xml; charset=utf-8"),
+    ("episodes/a/data.json", "application/json"),
+])
+def test_content_types_of_chapters_transcripts_and_sitemap(key: str, content_type: str):
+    assert mediatypes.content_type(key) == content_type

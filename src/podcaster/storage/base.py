@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
+from podcaster.errors import ManifestUnreadable
+
 MANIFEST_KEY = ".podcaster-manifest.json"
 _MANIFEST_VERSION = 2
 
@@ -32,12 +34,15 @@ def manifest_to_json(manifest: Manifest) -> bytes:
     return json.dumps(data, indent=1).encode()
 
 
-def manifest_from_json(raw: bytes) -> Manifest:
-    """Raises ValueError, KeyError or TypeError when `raw` is not a manifest (version 1 had no ETags)."""
-    data = json.loads(raw)
-    if data.get("version") not in (1, _MANIFEST_VERSION):
-        raise ValueError(f"unknown manifest version {data.get('version')!r}")
-    return {key: ManifestEntry(**entry) for key, entry in data["files"].items()}
+def manifest_from_json(raw: bytes, where: str) -> Manifest:
+    """The manifest in `raw` (version 1 had no ETags); ManifestUnreadable, naming `where`, if it is none."""
+    try:
+        data = json.loads(raw)
+        if data.get("version") not in (1, _MANIFEST_VERSION):
+            raise ValueError(f"unknown manifest version {data.get('version')!r}")
+        return {key: ManifestEntry(**entry) for key, entry in data["files"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ManifestUnreadable(f"{where}: the publish manifest is unreadable ({e})") from e
 
 
 @dataclass(frozen=True)
@@ -90,9 +95,10 @@ class Storage(Protocol):
     def stored_sha256(self, key: str) -> str | None:
         """The SHA-256 the object under `key` was stored with; None when there is none to tell."""
 
-    def upload_all(self, uploads: list[Upload], progress: TransferProgress) -> dict[str, str]:
+    def upload_all(self, uploads: list[Upload], progress: TransferProgress) -> dict[str, str | None]:
         """Store every upload (readers see the old object or the whole new one) and return each
-        key's new ETag. Raises StorageError when any failed, after the others have finished."""
+        key's new ETag (None if the target gave none). Raises StorageError when one failed; the
+        others may have been stored."""
 
     def delete_all(self, keys: list[str]) -> None:
         """Remove these objects."""

@@ -5,17 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from podcaster.errors import ManifestConflict, ManifestUnreadable, StorageError
+from podcaster.errors import ManifestConflict, StorageError
 from podcaster.files import remove_empty_folders, replace_atomically, sha256_of
-from podcaster.storage.base import (
-    MANIFEST_KEY,
-    Manifest,
-    StoredObject,
-    TransferProgress,
-    Upload,
-    manifest_from_json,
-    manifest_to_json,
-)
+from podcaster.storage.base import MANIFEST_KEY, Manifest, StoredObject, TransferProgress, Upload
+from podcaster.storage.base import manifest_from_json, manifest_to_json
 
 
 class LocalStorage:
@@ -34,10 +27,7 @@ class LocalStorage:
             return None
         except OSError as e:
             raise StorageError(f"cannot read {path}: {e.strerror}; check the folder's permissions") from e
-        try:
-            return manifest_from_json(raw)
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise ManifestUnreadable(f"{path}: the publish manifest is unreadable ({e})") from e
+        return manifest_from_json(raw, str(path))
 
     def write_manifest(self, manifest: Manifest) -> None:
         path = self.root / MANIFEST_KEY
@@ -62,7 +52,7 @@ class LocalStorage:
         path = self._path(key)
         return sha256_of(path) if path.is_file() else None
 
-    def upload_all(self, uploads: list[Upload], progress: TransferProgress) -> dict[str, str]:
+    def upload_all(self, uploads: list[Upload], progress: TransferProgress) -> dict[str, str | None]:
         etags = {}
         for upload in uploads:
             destination = self._path(upload.key)

@@ -31,17 +31,10 @@ from botocore.exceptions import (
 from s3transfer.subscribers import BaseSubscriber
 
 from podcaster import mediatypes
-from podcaster.errors import ManifestConflict, ManifestUnreadable, StorageError
+from podcaster.errors import ManifestConflict, StorageError
 from podcaster.model import PublishSettings
-from podcaster.storage.base import (
-    MANIFEST_KEY,
-    Manifest,
-    StoredObject,
-    TransferProgress,
-    Upload,
-    manifest_from_json,
-    manifest_to_json,
-)
+from podcaster.storage.base import MANIFEST_KEY, Manifest, StoredObject, TransferProgress, Upload
+from podcaster.storage.base import manifest_from_json, manifest_to_json
 
 # Files from this size on go up in parts of this size, several parts at once; each part is read
 # from disk when it is sent, so memory does not grow with the file.
@@ -90,11 +83,7 @@ class S3Storage:
             raise self._error(e, "read the publish manifest") from e
         # Kept even when the bytes are no manifest, so a new one replaces exactly this object.
         self._manifest_etag = response["ETag"]
-        try:
-            return manifest_from_json(raw)
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise ManifestUnreadable(f"s3://{self.bucket}/{self._key(MANIFEST_KEY)}: the publish manifest "
-                                     f"is unreadable ({e})") from e
+        return manifest_from_json(raw, f"s3://{self.bucket}/{self._key(MANIFEST_KEY)}")
 
     def write_manifest(self, manifest: Manifest) -> None:
         body = manifest_to_json(manifest)
@@ -142,7 +131,7 @@ class S3Storage:
             raise self._error(e, f"check {key}") from e
         return head.get("Metadata", {}).get(SHA256_METADATA)
 
-    def upload_all(self, uploads: list[Upload], progress: TransferProgress) -> dict[str, str]:
+    def upload_all(self, uploads: list[Upload], progress: TransferProgress) -> dict[str, str | None]:
         failures: list[tuple[Upload, Exception]] = []
         with create_transfer_manager(self._client, self._transfer_config) as manager:
             transfers = [
@@ -241,9 +230,9 @@ class _EtagRecorder:
             client.meta.events.register(f"before-parameter-build.s3.{operation}", self._note_key)
             client.meta.events.register(f"after-call.s3.{operation}", self._note_etag)
 
-    def pop(self, key: str) -> str:
+    def pop(self, key: str) -> str | None:
         with self._lock:
-            return self._etags.pop(key)
+            return self._etags.pop(key, None)
 
     @staticmethod
     def _note_key(params: dict, context: dict, **_) -> None:
