@@ -42,6 +42,18 @@ class Layout:
     def cover_key(self, episode: Episode) -> str | None:
         return f"episodes/{episode.slug}/cover{episode.cover.suffix.lower()}" if episode.cover else None
 
+    def chapters_key(self, episode: Episode) -> str:
+        return f"episodes/{episode.slug}/chapters.json"
+
+    def transcript_key(self, episode: Episode, transcript: Path) -> str:
+        return f"episodes/{episode.slug}/transcripts/{transcript.name}"
+
+    def alternate_key(self, episode: Episode, alternate: Path) -> str:
+        return f"episodes/{episode.slug}/alternates/{alternate.name}"
+
+    def chapter_image_key(self, episode: Episode, image: Path) -> str:
+        return f"episodes/{episode.slug}/chapters/{image.name}"
+
     def url(self, key: str) -> str:
         return self.public_url + quote(key)
 
