@@ -47,6 +47,7 @@ def _url_option(key: str, doc: str, example: str = '"https://example.org/"', req
 
 
 _LOCATION_DOC = "(podcast:location)"
+LOCATION_FIELDS = ("name", "geo", "osm")
 
 
 SCHEMA: tuple[Option, ...] = (
@@ -107,9 +108,6 @@ SCHEMA: tuple[Option, ...] = (
     Option("location.geo", str, "Its latitude and longitude as a geo URI.", '"geo:33.5138,36.2765"',
            required=False),
     Option("location.osm", str, "Its OpenStreetMap type and id.", '"R2463386"', required=False),
-    Option("location.country", str, "Its ISO 3166-1 country code.", '"sy"', required=False),
-    Option("location.rel", str, "subject (what the show is about) or creator (where it is made).", '"subject"',
-           required=False, choices=podcasting.LOCATION_RELS),
     Option("funding", list, "Where listeners can support the show (podcast:funding); one [[funding]] table each.",
            '[[funding]]', required=False, default=[], entries=(
                _url_option("url", "The page that takes the support.", required=True),
@@ -237,7 +235,7 @@ def _podcasting(values: dict[str, Any]) -> Podcasting:
         locked=values["podcast.locked"],
         medium=values["podcast.medium"],
         license=License(license_name, values["podcast.license_url"]) if license_name else None,
-        location=location_of({name: values[f"location.{name}"] for name in ("name", "geo", "osm", "country", "rel")}),
+        location=location_of({name: values[f"location.{name}"] for name in LOCATION_FIELDS}),
         update_frequency=UpdateFrequency(frequency, values["podcast.update_rrule"], values["podcast.update_start"])
         if frequency else None,
         funding=tuple(Funding(**entry) for entry in values["funding"]),
@@ -254,7 +252,7 @@ def _podcasting(values: dict[str, Any]) -> Podcasting:
 
 
 def location_of(fields: dict[str, Any]) -> Location | None:
-    """A Location from its fields (name, geo, osm, country, rel), None when it has no name."""
+    """A Location from its fields (name, geo, osm), None when it has no name."""
     if not fields.get("name"):
         return None
     return Location(**{name: value for name, value in fields.items() if value is not None})
@@ -403,7 +401,7 @@ def _check_podcasting(values: dict[str, Any], config_path: Path, report: Report)
     if (values["podcast.update_rrule"] or values["podcast.update_start"]) and not values["podcast.update_frequency"]:
         report.error(config_path, "podcast.update_frequency",
                      "missing; the schedule needs words too, e.g. `update_frequency = \"Weekly\"` under [podcast]")
-    location = {name: values[f"location.{name}"] for name in ("name", "geo", "osm", "country", "rel")}
+    location = {name: values[f"location.{name}"] for name in LOCATION_FIELDS}
     check_location(location, "location.", config_path, report)
     for position, entry in enumerate(values["season"], 1):
         if entry["number"] is not None and entry["number"] < 1:
@@ -445,15 +443,14 @@ def _check_value(values: dict[str, Any], config_path: Path, report: Report) -> N
 
 
 def check_location(fields: dict[str, Any], prefix: str, path: Path, report: Report) -> None:
-    """The forms of a location's geo, osm and country, for the show and for an episode."""
+    """The forms of a location's geo and osm, for the show and for an episode."""
     checks = (("geo", podcasting.GEO, "a geo URI such as geo:33.5138,36.2765"),
-              ("osm", podcasting.OSM, "an OpenStreetMap type and id such as R2463386"),
-              ("country", podcasting.COUNTRY, "a two-letter ISO 3166-1 country code such as sy"))
+              ("osm", podcasting.OSM, "an OpenStreetMap type and id such as R2463386"))
     for name, form, expected in checks:
         value = fields.get(name)
         if value and not form.match(value):
             report.error(path, f"{prefix}{name}", f"{value!r} is not {expected}")
-    if not fields.get("name") and any(fields.get(name) for name in ("geo", "osm", "country", "rel")):
+    if not fields.get("name") and any(fields.get(name) for name in ("geo", "osm")):
         report.error(path, f"{prefix}name", "missing; a location needs a name in words, e.g. \"Damascus, Syria\"")
     check_length(fields.get("name"), podcasting.MAX_TEXT, f"{prefix}name", path, report)
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import yaml
 
 from podcaster import apple, audio, languages, podcasting, timecodes
-from podcaster.config import check_location, is_http_url, location_of, markdown_table
+from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
 from podcaster.errors import AudioError, Report
 from podcaster.model import (
     AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript,
@@ -63,7 +63,7 @@ FIELDS: tuple[Field, ...] = (
           "href} (podcast:person).", '[{name: "Jane Doe", role: "guest"}]'),
     Field("soundbites", "Highlights for apps to preview: a list of {start, duration, title}; start as MM:SS, "
           "duration in seconds (podcast:soundbite).", '[{start: "01:10", duration: 30, title: "The verse"}]'),
-    Field("location", "The place the episode is about: {name, geo, osm, country, rel} (podcast:location).",
+    Field("location", "The place the episode is about: {name, geo, osm} (podcast:location).",
           '{name: "Medina", geo: "geo:24.4672,39.6111"}'),
     Field("license", "The episode's licence when it differs from the show's: an identifier, or {name, url} "
           "(podcast:license).", '"cc-by-4.0"'),
@@ -437,14 +437,14 @@ def _soundbites(value: Any) -> tuple[Soundbite, ...]:
 def _location(value: Any) -> Location:
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         raise ValueError("must be a mapping with at least a `name`")
+    unknown = sorted(set(value) - set(LOCATION_FIELDS))
+    if unknown:
+        raise ValueError(f"has {', '.join(unknown)}, which podcast:location does not take; use {', '.join(LOCATION_FIELDS)}")
     problems = Report()
     check_location(value, "", Path(), problems)
-    rel = value.get("rel")
-    if problems.errors or (rel is not None and rel not in podcasting.LOCATION_RELS):
-        message = problems.errors[0].field + ": " + problems.errors[0].message if problems.errors else \
-            f"rel {rel!r} is not one of {', '.join(podcasting.LOCATION_RELS)}"
-        raise ValueError(message)
-    return location_of({key: value.get(key) for key in ("name", "geo", "osm", "country", "rel")})
+    if problems.errors:
+        raise ValueError(f"{problems.errors[0].field}: {problems.errors[0].message}")
+    return location_of({key: value.get(key) for key in LOCATION_FIELDS})
 
 
 def _license(value: Any) -> License:

@@ -45,11 +45,12 @@ class License:
 
 @dataclass(frozen=True)
 class Location:
+    """The place the show or episode is about. (The spec's later rel and country attributes are
+    left out: the namespace's 2021 schema, which apps validate against, does not allow them.)"""
+
     name: str
     geo: str | None = None  # "geo:lat,lon" (RFC 5870)
     osm: str | None = None  # an OpenStreetMap type and id: R113314
-    country: str | None = None  # ISO 3166-1 alpha-2
-    rel: str | None = None  # "subject" (what it is about) or "creator" (where it was made)
 
 
 @dataclass(frozen=True)

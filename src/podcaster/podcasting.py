@@ -18,7 +18,6 @@ MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog
            "podcastL", "musicL", "videoL", "filmL", "audiobookL", "newsletterL", "blogL", "publisherL",
            "courseL", "mixed")
 LIVE_STATUSES = ("pending", "live", "ended")
-LOCATION_RELS = ("subject", "creator")
 INTEGRITY_TYPE = "sri"
 
 # Transcript formats by extension: (MIME type, whether the file is timed, so it can serve as captions).
@@ -48,7 +47,6 @@ MAX_DISPLAY = 32
 
 GEO = re.compile(r"^geo:-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?$")
 OSM = re.compile(r"^[NWR]\d+(#\d+)?$")
-COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 UUID_FORM = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 

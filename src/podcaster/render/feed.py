@@ -456,8 +456,7 @@ def _person(parent: etree._Element, person: Person) -> None:
 
 
 def _location(parent: etree._Element, location: Location) -> None:
-    _podcast(parent, "location", location.name, {"rel": location.rel, "geo": location.geo, "osm": location.osm,
-                                                 "country": location.country})
+    _podcast(parent, "location", location.name, {"geo": location.geo, "osm": location.osm})
 
 
 def _license(parent: etree._Element, license: License) -> None:
