@@ -135,12 +135,16 @@ def check_live_guids(show: Show, episodes: Sequence[Episode], report: Report) ->
 
 
 def check_xml_characters(show: Show, episodes: Sequence[Episode], report: Report) -> None:
-    """Control characters cannot be carried by XML at all: the feed leaves them out, and says so here."""
+    """Control characters cannot be carried by XML at all: the feed leaves them out, and says so here
+    (text made of nothing else would be left empty, so it is refused)."""
     sources: list[tuple[Path, Any]] = [(show.config_path, show)] + [(e.source, e) for e in episodes]
     for source, value in sources:
         for field, text in _texts(value):
             found = feed.XML_ILLEGAL.search(text)
-            if found:
+            if found and not feed.xml_text(text).strip():
+                report.error(source, field, "is made only of control characters, which XML cannot carry: "
+                                            "write it in words")
+            elif found:
                 report.warn(source, field, f"contains the control character U+{ord(found.group()):04X}, which XML "
                                            "cannot carry, so the feed leaves it out: remove it")
 

@@ -47,10 +47,11 @@ def xml_text(text: str) -> str:
 
 
 def _cdata(text: str) -> etree.CDATA | str:
-    """HTML as a CDATA section, as Apple asks; text holding the CDATA terminator cannot be one and
-    is escaped instead, which any XML reader takes for the very same text."""
+    """HTML as a CDATA section, as Apple asks. Text holding the CDATA terminator cannot be one, and a
+    carriage return in one would be read back as a line feed: such text is escaped instead, which
+    any XML reader takes for the very same text."""
     text = xml_text(text)
-    return text if "]]>" in text else etree.CDATA(text)
+    return text if "]]>" in text or "\r" in text else etree.CDATA(text)
 
 
 def _element(parent: etree._Element, tag: str, text: str | None = None,
