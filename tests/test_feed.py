@@ -277,3 +277,23 @@ def test_podcastparser_reads_the_feed(raw):
 ])
 def test_podcast_guid_is_derived_as_the_spec_says(feed_url, guid):
     assert podcasting.feed_guid(feed_url) == guid
+
+
+def test_block_complete_moving_and_the_shows_location(show):
+    """What the sample leaves off: asking directories to drop the show, ending it, moving its feed."""
+    show.edit("podcast.toml", 'type = "episodic"', 'type = "episodic"\nblock = true\ncomplete = true\n'
+                                                  'new_feed_url = "https://new.example.org/feed.xml"')
+    show.edit("podcast.toml", "[[funding]]", '[location]\nname = "Medina"\ngeo = "geo:24.4672,39.6111"\n'
+                                             'osm = "R3287143"\n\n[[funding]]')
+    show.edit("podcast.toml", "[podcast]", "[feed]\nepisode_limit = 5\n\n[podcast]")
+    assert show.run("--strict", "build").exit_code == 0
+    current = etree.parse(str(show.output / "feed.xml")).getroot().find("channel")
+    assert one(current, "itunes:block/text()") == "Yes" and one(current, "podcast:block/text()") == "yes"
+    assert one(current, "itunes:complete/text()") == "Yes"
+    assert one(current, "podcast:updateFrequency/@complete") == "true"
+    assert one(current, "itunes:new-feed-url/text()") == "https://new.example.org/feed.xml"
+    location = one(current, "podcast:location")
+    assert (location.text, location.get("geo"), location.get("osm")) == ("Medina", "geo:24.4672,39.6111", "R3287143")
+    archive = etree.parse(str(show.output / "feed-archive-1.xml")).getroot().find("channel")
+    assert not xpath(archive, "itunes:new-feed-url | podcast:liveItem"), "only the current feed moves or goes live"
+    assert one(archive, "itunes:block/text()") == "Yes"
