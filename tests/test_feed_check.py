@@ -135,8 +135,18 @@ def test_the_shows_podcast_guid_would_change_with_the_feed_url(show: ShowCopy):
     assert _errors(show) == [
         f"Error: {show.config}: podcast.guid: the show's podcast:guid would change from "
         f"83592e4d-9d26-5dd7-bc60-9d742a8bfb85 to {podcasting.feed_guid('https://cdn.example.org/feed.xml')} because "
-        "the feed URL changed; "
-        "keep it: add `guid = \"83592e4d-9d26-5dd7-bc60-9d742a8bfb85\"` under [podcast]"]
+        "the feed URL changed; a show keeps it for life: add `guid = \"83592e4d-9d26-5dd7-bc60-9d742a8bfb85\"` "
+        "under [podcast]"]
+
+
+def test_a_pinned_podcast_guid_that_was_changed(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    show.edit("podcast.toml", 'guid = "83592e4d-9d26-5dd7-bc60-9d742a8bfb85"',
+              'guid = "917393e3-1b1e-5cef-ace4-edaa54e1f810"')
+    assert _errors(show) == [
+        f"Error: {show.config}: podcast.guid: the show's podcast:guid would change from "
+        "83592e4d-9d26-5dd7-bc60-9d742a8bfb85 to 917393e3-1b1e-5cef-ace4-edaa54e1f810 as podcast.guid now says; a "
+        "show keeps it for life: set `guid = \"83592e4d-9d26-5dd7-bc60-9d742a8bfb85\"` under [podcast]"]
 
 
 def test_an_enclosure_type_apple_rejects(show: ShowCopy):

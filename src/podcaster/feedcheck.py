@@ -171,12 +171,13 @@ def check_guids_kept(show: Show, episodes: Sequence[Episode], report: Report) ->
         return
     if published is None:
         return
-    if show.podcasting.guid is None and published.podcast_guid:
-        derived = feed.feed_guid(show)
-        if derived != published.podcast_guid:
-            report.error(show.config_path, "podcast.guid",
-                         f"the show's podcast:guid would change from {published.podcast_guid} to {derived} because "
-                         f"the feed URL changed; keep it: add `guid = \"{published.podcast_guid}\"` under [podcast]")
+    earlier_guid, guid = published.podcast_guid, feed.feed_guid(show)
+    if earlier_guid and guid != earlier_guid:
+        why, fix = ("because the feed URL changed", "add") if show.podcasting.guid is None else \
+            ("as podcast.guid now says", "set")
+        report.error(show.config_path, "podcast.guid",
+                     f"the show's podcast:guid would change from {earlier_guid} to {guid} {why}; a show keeps it for "
+                     f"life: {fix} `guid = \"{earlier_guid}\"` under [podcast]")
     layout = Layout.of(show)
     for episode in episodes:
         earlier = _earlier_item(published.items, episode, layout)
