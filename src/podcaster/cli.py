@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +37,27 @@ def _setup_logging(verbosity: int) -> None:
 def _show_warnings(warnings: list[Problem]) -> None:
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[float, float], None]]:
+    """A progress callback: a bar on a terminal, a line every 10 % otherwise (logs, CI)."""
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(label, total=1.0)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+        return
+    reported = [-1]
+
+    def report(done: float, total: float) -> None:
+        tenth = int(10 * done / total) if total else 0
+        if tenth > reported[0]:
+            reported[0] = tenth
+            click.echo(f"{label}: {10 * tenth}%", err=True)
+
+    yield report
 
 
 def _human_bytes(count: int) -> str:
@@ -125,6 +149,10 @@ def publish(options: Options, target: str | None) -> None:
       podcaster publish
       podcaster publish --target file:///var/www/podcast
     """
+    _publish(options, target)
+
+
+def _publish(options: Options, target: str | None) -> None:
     from podcaster import pipeline
 
     published = pipeline.publish(options.config, strict=options.strict, target=target)
@@ -135,6 +163,47 @@ def publish(options: Options, target: str | None) -> None:
                    f"({_human_bytes(published.uploaded_bytes)}) to {published.target}.")
     else:
         click.echo(f"Nothing changed: all {total} files are already published to {published.target}.")
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--slug", help="The episode's folder name (default: made from the title).")
+@click.option("--recording", "recording_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A recording (WAV, FLAC, MKV, MP4, … anything ffmpeg reads) to trim, normalise and encode.")
+@click.option("--markers", "markers_path", type=click.Path(dir_okay=False, path_type=Path),
+              help='Chapter markers: "HH:MM:SS Title" lines, an Audacity label track, or a CSV (start,title).')
+@click.option("--speaker", "speakers", multiple=True,
+              help="Who speaks; repeat for several (default: `speakers` in podcast.toml).")
+@click.option("--summary", help="The episode's summary (default: the title and the date).")
+@click.option("--publish", "then_publish", is_flag=True, help="Publish the show once the episode is made.")
+@click.pass_obj
+def new(options: Options, title: str, slug: str | None, recording_path: Path | None, markers_path: Path | None,
+        speakers: tuple[str, ...], summary: str | None, then_publish: bool) -> None:
+    """Create episodes/<slug>/episode.md for a new episode; never overwrites one.
+
+    The new episode gets the next number, the date now in the show's time
+    zone, a GUID written once, and the show's default speakers. With
+    --recording, the recording is trimmed of leading and trailing silence,
+    normalised to the configured loudness (default -16 LUFS, true peak
+    -1 dBTP, two passes) and encoded; markers move with the trimmed silence.
+    The recording itself is never modified.
+
+    \b
+    Examples:
+      podcaster new "Forgiveness and the Heart"
+      podcaster new "Q&A after the stream" --recording stream.mkv --markers chat.txt --publish
+    """
+    from podcaster import pipeline
+
+    with _progress("Encoding") as on_progress:
+        created = pipeline.new_episode(options.config, title, slug=slug, recording_path=recording_path,
+                                       markers_path=markers_path, speakers=speakers, summary=summary,
+                                       on_progress=on_progress)
+    click.echo(f"Created {created.source}" + (f" with {', '.join(p.name for p in created.audio)}" if created.audio
+                                              else "; add its audio beside it") +
+               (f" and {len(created.chapters)} chapters." if created.chapters else "."))
+    if then_publish:
+        _publish(options, target=None)
 
 
 @cli.command()
