@@ -210,29 +210,59 @@ def new(options: Options, title: str, slug: str | None, recording_path: Path | N
 @click.option("--directory", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Serve this folder instead of the local publish target.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--watch", is_flag=True,
+              help="Preview the show as you edit it: build it (with local URLs) and rebuild on every change.")
 @click.pass_obj
-def serve(options: Options, directory: Path | None, port: int) -> None:
-    """Preview the published show at http://127.0.0.1:PORT/ (audio seeks: Range requests work).
+def serve(options: Options, directory: Path | None, port: int, watch: bool) -> None:
+    """Preview the show at http://127.0.0.1:PORT/ (audio seeks: Range requests work).
 
-    Serves the folder of a file:// publish target; run `podcaster publish` first.
-    Stop it with Ctrl-C.
+    Without --watch, serves the folder of a file:// publish target: run
+    `podcaster publish` first. With --watch, builds a preview of the show into
+    .podcaster-preview/ and rebuilds it whenever the config, an episode or a
+    template changes; reload the page to see the change. Stop it with Ctrl-C.
 
     \b
-    Example:
+    Examples:
       podcaster publish && podcaster serve --port 8000
+      podcaster serve --watch
     """
-    from podcaster import pipeline, serve as preview
+    import threading
 
-    directory = directory or pipeline.published_folder(options.config)
-    server = preview.make_server(directory, port=port)
+    from podcaster import pipeline, serve as preview, watch as watcher
+
+    if watch and directory:
+        raise click.UsageError("--watch builds its own preview; leave out --directory")
+    if watch:
+        server = preview.make_server(options.config.parent / pipeline.PREVIEW_DIR, port=port, create=True)
+        base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        _rebuild_preview(options.config, base_url)
+        stop = threading.Event()
+        threading.Thread(target=watcher.poll, daemon=True,
+                         args=(pipeline.watched_sources(options.config),
+                               lambda: _rebuild_preview(options.config, base_url), stop)).start()
+    else:
+        server = preview.make_server(directory or pipeline.published_folder(options.config), port=port)
     host, bound_port = server.server_address[:2]
-    click.echo(f"Serving {directory} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
+    click.echo(f"Serving {server.directory} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
         server.server_close()
+
+
+def _rebuild_preview(config_path: Path, base_url: str) -> None:
+    from podcaster import pipeline
+    from podcaster.errors import PodcasterError
+
+    try:
+        built = pipeline.build_preview(config_path, base_url)
+    except PodcasterError as e:
+        # A half-typed edit must not stop the preview: say what is wrong and keep the last good build.
+        e.show()
+        return
+    _show_warnings(built.loaded.warnings)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import hashlib
 import logging
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from podcaster import artwork, audio, config, episodes as episode_files, ffmpeg,
 from podcaster.errors import ArtworkError, EpisodeError, Problem, Report, StorageError
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import feed, pages
-from podcaster.render.templates import Templates
+from podcaster.render.templates import Templates, default_templates_dir
 from podcaster.site import FEED_KEY, STYLESHEET_KEY, Layout
 from podcaster.storage import Manifest, Storage, open_target
 from podcaster.storage.local import LocalStorage
@@ -83,6 +83,24 @@ def build(config_path: Path, *, strict: bool = False, now: datetime | None = Non
     """Write the complete site into the output folder: tagged audio, artwork, pages and the feed."""
     loaded = load(config_path, strict=strict, now=now)
     return _build(loaded)
+
+
+PREVIEW_DIR = ".podcaster-preview"
+
+
+def build_preview(config_path: Path, base_url: str) -> Built:
+    """Build the show for a local preview: into its own folder, with every URL on `base_url`, so
+    the preview's links and audio work whatever the show's public URL is."""
+    loaded = load(config_path)
+    show = replace(loaded.show, output_dir=config_path.parent / PREVIEW_DIR,
+                   publish=replace(loaded.show.publish, public_url=base_url))
+    return _build(replace(loaded, show=show))
+
+
+def watched_sources(config_path: Path) -> list[Path]:
+    """What a preview is built from: the config, the episodes and the templates."""
+    show = _load_config(config_path)
+    return [config_path, show.episodes_dir, show.templates_dir, default_templates_dir()]
 
 
 def publish(config_path: Path, *, strict: bool = False, target: str | None = None,
