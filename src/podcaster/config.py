@@ -13,11 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from podcaster import apple, languages, podcasting
 from podcaster.errors import Report
 from podcaster.model import (
-    FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting, PublishSettings,
+    ENCODE_FORMATS, EncodingSettings, FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting, PublishSettings,
     RemoteItem, Season, Show, SocialInteract, Txt, UpdateFrequency, Value, ValueRecipient,
 )
 
@@ -69,6 +70,20 @@ SCHEMA: tuple[Option, ...] = (
            '"file://public"', required=False, default="file://public"),
     Option("publish.public_url", str, "The URL listeners fetch published files from; used in the feed and pages.",
            '"https://podcast.example.org/"'),
+    Option("timezone", str, "The show's IANA time zone: `podcaster new` dates episodes in it.", '"America/Toronto"',
+           required=False, default="UTC"),
+    Option("speakers", list, "Who usually speaks: `podcaster new` puts them in a new episode.", '["Shaykh Walead Mosaad"]',
+           required=False, default=[]),
+    Option("recording.loudness", float, "Integrated loudness a recording is normalised to, in LUFS.", "-16",
+           required=False, default=-16.0),
+    Option("recording.true_peak", float, "The highest true peak allowed after normalising, in dBTP.", "-1",
+           required=False, default=-1.0),
+    Option("recording.trim_silence", bool, "Cut silence at the start and end of a recording.", "true",
+           required=False, default=True),
+    Option("recording.channels", int, "1 (mono, best for speech) or 2 (stereo).", "1", required=False, default=1),
+    Option("recording.bitrate", str, "Encoding bitrate, as ffmpeg writes it.", '"96k"', required=False, default="96k"),
+    Option("recording.formats", list, "Formats to encode: the first is the episode's audio, the others "
+           "alternate enclosures (mp3, m4a, opus).", '["mp3", "opus"]', required=False, default=["mp3"]),
     Option("paths.episodes", str, "The folder holding one sub-folder per episode.", '"episodes"',
            required=False, default="episodes"),
     Option("paths.output", str, "Where `build` writes the site before it is published.", '"feed"',
@@ -211,6 +226,13 @@ def load(config_path: Path, report: Report) -> Show | None:
         show_type=values["type"],
         copyright=values["copyright"],
         publish=PublishSettings(values["publish.target"], public_url),
+        timezone=values["timezone"],
+        speakers=tuple(values["speakers"]),
+        recording=EncodingSettings(
+            loudness=values["recording.loudness"], true_peak=values["recording.true_peak"],
+            trim_silence=values["recording.trim_silence"], channels=values["recording.channels"],
+            bitrate=values["recording.bitrate"], formats=tuple(values["recording.formats"]),
+        ),
         config_path=config_path,
         episodes_dir=root / values["paths.episodes"],
         output_dir=root / values["paths.output"],
@@ -308,7 +330,7 @@ def _value(raw: dict[str, Any], option: Option, config_path: Path, report: Repor
         if not isinstance(container, dict):
             report.error(config_path, table, f"must be a table; write it as [{table}]")
             return option.default
-    if option.kind is list:
+    if option.entries:
         return _entries(container.get(name, []), option, config_path, report)
     return _checked(container, name, option, option.key, config_path, report)
 
@@ -321,6 +343,8 @@ def _checked(container: dict[str, Any], name: str, option: Option, field: str, c
             report.error(config_path, field, f"missing; add {_assignment(option)} ({option.doc})")
         return option.default
     value = container[name]
+    if option.kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # TOML writes -16 for -16.0
     if not isinstance(value, option.kind) or (option.kind is int and isinstance(value, bool)):
         report.error(
             config_path, field,
@@ -364,6 +388,7 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
         report.error(config_path, "language",
                      f"{language!r} is not an ISO 639-1 language code; use e.g. en, en-GB, ar")
     _check_category(values["category"], values["subcategory"], config_path, report)
+    _check_recording(values, config_path, report)
     for option in SCHEMA:
         for field, url in _urls(option, values[option.key]):
             if url and not is_http_url(url):
@@ -380,7 +405,7 @@ _URL_KEYS = {"website", "publish.public_url", "new_feed_url", "feed.hub", "podca
 
 def _urls(option: Option, value: Any) -> list[tuple[str, str | None]]:
     """(field, URL) of every URL-valued key of `option`, in each of its entries for an array of tables."""
-    if option.kind is list:
+    if option.entries:
         return [(f"{option.key}[{position}].{key}", entry[key])
                 for position, entry in enumerate(value, 1) for key in entry if key in _URL_KEYS]
     return [(option.key, value)] if option.key in _URL_KEYS else []
@@ -460,6 +485,22 @@ def check_length(text: str | None, limit: int, field: str, path: Path, report: R
         report.error(path, field, f"is {len(text)} characters long; apps cut it at {limit}, so shorten it")
 
 
+def _check_recording(values: dict[str, Any], config_path: Path, report: Report) -> None:
+    try:
+        ZoneInfo(values["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        report.error(config_path, "timezone", f"{values['timezone']!r} is not an IANA time zone; "
+                     "use a name like Europe/London or America/Toronto")
+    if not all(isinstance(name, str) and name.strip() for name in values["speakers"]):
+        report.error(config_path, "speakers", "must be a list of names, like [\"Jane Producer\"]")
+    formats = values["recording.formats"]
+    if not formats or not all(fmt in ENCODE_FORMATS for fmt in formats) or len(set(formats)) != len(formats):
+        report.error(config_path, "recording.formats",
+                     f"{formats!r}: list each format once, from {', '.join(ENCODE_FORMATS)}")
+    if values["recording.channels"] not in (1, 2):
+        report.error(config_path, "recording.channels", "must be 1 (mono) or 2 (stereo)")
+
+
 def _check_category(category: str | None, subcategory: str | None, config_path: Path, report: Report) -> None:
     if category is None:
         return
@@ -492,8 +533,8 @@ def _assignment(option: Option) -> str:
 
 
 def _kind_name(kind: type) -> str:
-    return {str: "a string", bool: "true or false", int: "a whole number", dict: "a table", list: "a list",
-            datetime: "a date and time"}.get(kind, kind.__name__)
+    return {str: "a string", bool: "true or false", int: "a whole number", float: "a number", dict: "a table",
+            list: "a list", datetime: "a date and time"}.get(kind, kind.__name__)
 
 
 def _with_trailing_slash(url: str) -> str:

@@ -64,6 +64,3 @@ class Layout:
     def image_url(self, episode: Episode) -> str:
         return self.url(self.cover_key(episode) or self.artwork_key)
 
-
-def relative_to_site(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
