@@ -14,10 +14,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from podcaster import artwork, audio, config, episodes as episode_files, ffmpeg, markers, mediatypes, recording, scaffold
-from podcaster.errors import ArtworkError, EpisodeError, Problem, Report, StorageError
+from podcaster import (
+    audio, config, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, recording, scaffold, websub,
+)
+from podcaster.errors import EpisodeError, Problem, Report, StorageError
+from podcaster.files import sha256_of
 from podcaster.model import Chapter, Episode, Show
-from podcaster.render import feed, pages
+from podcaster.render import chapters as json_chapters, feed, pages
 from podcaster.render.templates import Templates, default_templates_dir
 from podcaster.site import FEED_KEY, STYLESHEET_KEY, Layout
 from podcaster.storage import Manifest, Storage, open_target
@@ -25,8 +28,6 @@ from podcaster.storage.local import LocalStorage
 from podcaster.writer import SiteWriter
 
 log = logging.getLogger(__name__)
-
-MIN_ARTWORK_PIXELS = 1400
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     episodes_dir = show.episodes_dir if show else config.episodes_dir_of(config_path)
     all_episodes = episode_files.load_all(episodes_dir, report)
     if show:
-        _check_artwork(show, report)
+        feedcheck.check(show, all_episodes, report)
     report.raise_if_failed(strict=strict)
     assert show is not None
     moment = now or datetime.now(timezone.utc)
@@ -110,7 +111,21 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
     target_url = target or loaded.show.publish.target
     storage = open_target(target_url, loaded.show.config_path.parent)
     built = _build(loaded)
-    return _upload(built, storage)
+    published = _upload(built, storage)
+    hub = loaded.show.feed.hub
+    if hub and FEED_KEY in published.uploaded:
+        _ping_hub(hub, loaded.show.feed_url)
+    return published
+
+
+def _ping_hub(hub: str, feed_url: str) -> None:
+    """The feed is already published when the hub is told; a hub that fails costs only the speed-up."""
+    try:
+        websub.ping(hub, feed_url)
+    except StorageError as e:
+        log.warning("Warning: %s; the feed is published, and apps will see it at their next poll", e.message)
+        return
+    log.info("told the WebSub hub %s that the feed changed", hub)
 
 
 @dataclass(frozen=True)
@@ -196,23 +211,44 @@ def _build(loaded: Loaded) -> Built:
     layout = Layout.of(show)
     writer = SiteWriter(show.output_dir)
     writer.copy(layout.artwork_key, show.artwork)
-    audio_sizes = {}
+    media = feed.Media(sizes={}, integrity={})
     for episode in loaded.published:
         audio_key = layout.audio_key(episode)
         _write_tagged_audio(writer, audio_key, episode, show, layout)
-        audio_sizes[episode.slug] = (show.output_dir / audio_key).stat().st_size
+        media.sizes[audio_key] = (show.output_dir / audio_key).stat().st_size
         if episode.cover:
             writer.copy(layout.cover_key(episode), episode.cover)
+        _write_feed_extras(writer, episode, show, layout, media)
     templates = Templates(show.templates_dir)
     for key, html in pages.render_all(show, loaded.published, layout, templates).items():
         writer.write_text(key, html)
     writer.write_text(STYLESHEET_KEY, templates.render(STYLESHEET_KEY))
-    writer.write_bytes(FEED_KEY, feed.render(show, loaded.published, layout, audio_sizes))
+    # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
+    for key, xml in sorted(feed.render(show, loaded.published, layout, media).items(), key=lambda kv: kv[0] == FEED_KEY):
+        writer.write_bytes(key, xml)
     files = writer.finish()
     for key in writer.changed:
         log.debug("wrote %s", key)
     log.info("built %d files into %s (%d changed)", len(files), show.output_dir, len(writer.changed))
     return Built(loaded, show.output_dir, files, writer.changed)
+
+
+def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout: Layout, media: feed.Media) -> None:
+    """The files the feed links for an episode: transcripts, other encodings, the chapters file."""
+    for transcript in episode.transcripts:
+        writer.copy(layout.transcript_key(episode, transcript.path), transcript.path)
+    for alternate in episode.alternates:
+        key = layout.alternate_key(episode, alternate.path)
+        writer.copy(key, alternate.path)
+        media.sizes[key] = (show.output_dir / key).stat().st_size
+        media.integrity[key] = feed.sri(sha256_of(show.output_dir / key))
+    if episode.chapters:
+        image_keys = {}
+        for index, chapter in enumerate(episode.chapters):
+            if chapter.image:
+                image_keys[index] = layout.chapter_image_key(episode, chapter.image)
+                writer.copy(image_keys[index], chapter.image)
+        writer.write_text(layout.chapters_key(episode), json_chapters.to_json(show, episode, layout, image_keys))
 
 
 def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout) -> None:
@@ -278,16 +314,3 @@ def _upload(built: Built, storage: Storage) -> Published:
         # Files that left the site stay published (nothing is deleted here), so the manifest keeps them.
         storage.write_manifest({**published, **built.files})
     return Published(built, storage.description, pending, uploaded_bytes)
-
-
-def _check_artwork(show: Show, report: Report) -> None:
-    try:
-        info = artwork.inspect(show.artwork)
-    except ArtworkError as e:
-        report.error(show.config_path, "artwork", e.message)
-        return
-    if info.width != info.height or info.width < MIN_ARTWORK_PIXELS:
-        report.error(show.config_path, "artwork",
-                     f"{show.artwork.name} is {info.width}×{info.height} px; Apple needs a square image "
-                     f"of at least {MIN_ARTWORK_PIXELS}×{MIN_ARTWORK_PIXELS} px")
-

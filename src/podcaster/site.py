@@ -7,6 +7,7 @@ folder and in a bucket, so a page or the feed can name any file by its key.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 from podcaster.model import Episode, Show
@@ -40,6 +41,18 @@ class Layout:
 
     def cover_key(self, episode: Episode) -> str | None:
         return f"episodes/{episode.slug}/cover{episode.cover.suffix.lower()}" if episode.cover else None
+
+    def chapters_key(self, episode: Episode) -> str:
+        return f"episodes/{episode.slug}/chapters.json"
+
+    def transcript_key(self, episode: Episode, transcript: Path) -> str:
+        return f"episodes/{episode.slug}/transcripts/{transcript.name}"
+
+    def alternate_key(self, episode: Episode, alternate: Path) -> str:
+        return f"episodes/{episode.slug}/alternates/{alternate.name}"
+
+    def chapter_image_key(self, episode: Episode, image: Path) -> str:
+        return f"episodes/{episode.slug}/chapters/{image.name}"
 
     def url(self, key: str) -> str:
         return self.public_url + quote(key)
