@@ -175,10 +175,12 @@ def _publish(options: Options, target: str | None) -> None:
 @click.option("--speaker", "speakers", multiple=True,
               help="Who speaks; repeat for several (default: `speakers` in podcast.toml).")
 @click.option("--summary", help="The episode's summary (default: the title and the date).")
+@click.option("--from-live", "from_live", metavar="GUID",
+              help="The episode is this announced [[live]] stream: it keeps the stream's GUID, and the entry goes.")
 @click.option("--publish", "then_publish", is_flag=True, help="Publish the show once the episode is made.")
 @click.pass_obj
 def new(options: Options, title: str, slug: str | None, recording_path: Path | None, markers_path: Path | None,
-        speakers: tuple[str, ...], summary: str | None, then_publish: bool) -> None:
+        speakers: tuple[str, ...], summary: str | None, from_live: str | None, then_publish: bool) -> None:
     """Create episodes/<slug>/episode.md for a new episode; never overwrites one.
 
     The new episode gets the next number, the date now in the show's time
@@ -198,10 +200,60 @@ def new(options: Options, title: str, slug: str | None, recording_path: Path | N
     with _progress("Encoding") as on_progress:
         created = pipeline.new_episode(options.config, title, slug=slug, recording_path=recording_path,
                                        markers_path=markers_path, speakers=speakers, summary=summary,
-                                       on_progress=on_progress)
+                                       from_live=from_live, on_progress=on_progress)
     click.echo(f"Created {created.source}" + (f" with {', '.join(p.name for p in created.audio)}" if created.audio
                                               else "; add its audio beside it") +
                (f" and {len(created.chapters)} chapters." if created.chapters else "."))
+    if then_publish:
+        _publish(options, target=None)
+
+
+@cli.command()
+@click.argument("title", required=False)
+@click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S",
+                                              "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+              help="When the stream starts (ISO 8601; without a zone, the show's time zone).")
+@click.option("--end", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S",
+                                            "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+              help="When it is planned to end (or, with --status ended, when it did).")
+@click.option("--url", "stream_url", metavar="URL", help="The stream itself, e.g. https://live.example.org/stream.mp3.")
+@click.option("--page", "page_url", metavar="URL", help="A page any browser can follow it on (default: the website).")
+@click.option("--type", "stream_type", metavar="MIME", help="The stream's type (default: from the URL).")
+@click.option("--summary", help="What the stream is about.")
+@click.option("--guid", metavar="GUID", help="With --status: the announced stream to move along.")
+@click.option("--status", type=click.Choice(["live", "ended"]), help="Mark the stream --guid as live, or ended.")
+@click.option("--publish", "then_publish", is_flag=True, help="Publish the show afterwards, so apps see it now.")
+@click.pass_obj
+def live(options: Options, title: str | None, start, end, stream_url: str | None, page_url: str | None,
+         stream_type: str | None, summary: str | None, guid: str | None, status: str | None,
+         then_publish: bool) -> None:
+    """Announce a livestream in the feed (podcast:liveItem), then move it along.
+
+    A stream is a [[live]] table in podcast.toml. Announcing adds one with
+    status "pending" and a new GUID; `--guid G --status live` when it starts,
+    `--guid G --status ended` when it is over; `podcaster new --from-live G`
+    turns it into an episode with the same GUID. Add --publish to each step.
+
+    \b
+    Examples:
+      podcaster live "Questions on forgiveness" --start 2026-12-01T20:00 \\
+          --url https://live.example.org/stream.mp3 --publish
+      podcaster live --guid 0f6d1a2b-… --status live --publish
+      podcaster new "Questions on forgiveness" --from-live 0f6d1a2b-… --recording stream.mkv --publish
+    """
+    from podcaster import pipeline
+
+    if guid or status:
+        if not (guid and status) or title or start or stream_url:
+            raise click.UsageError("to move a stream along, give --guid and --status only (and --end)")
+        pipeline.update_live(options.config, guid, status=status, end=end)
+        click.echo(f"Stream {guid} is now {status}.")
+    else:
+        if not (title and start and stream_url):
+            raise click.UsageError("to announce a stream, give its TITLE, --start and --url")
+        guid = pipeline.announce_live(options.config, title, start=start, stream_url=stream_url, page_url=page_url,
+                                      end=end, stream_type=stream_type, summary=summary)
+        click.echo(f"Announced {title!r} (guid {guid}); it is pending until `podcaster live --guid {guid} --status live`.")
     if then_publish:
         _publish(options, target=None)
 

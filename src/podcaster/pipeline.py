@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -15,9 +16,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from podcaster import (
-    audio, config, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, recording, scaffold, websub,
+    audio, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, recording,
+    scaffold, websub,
 )
-from podcaster.errors import EpisodeError, Problem, Report, StorageError
+from podcaster.errors import ConfigError, EpisodeError, Problem, Report, StorageError
 from podcaster.files import sha256_of
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, pages
@@ -137,12 +139,17 @@ class NewEpisode:
 
 def new_episode(config_path: Path, title: str, *, slug: str | None = None, recording_path: Path | None = None,
                 markers_path: Path | None = None, speakers: tuple[str, ...] = (), summary: str | None = None,
-                now: datetime | None = None,
+                from_live: str | None = None, now: datetime | None = None,
                 on_progress: Callable[[float, float], None] | None = None) -> NewEpisode:
     """Scaffold episodes/<slug>/episode.md, encoding the recording into its audio when one is given.
 
+    With `from_live`, the episode is what an announced stream became: it takes the stream's GUID
+    (apps that showed the live item then know it as this episode) and the `[[live]]` entry goes.
     Everything is checked before anything is written, and the folder appears whole or not at all."""
     show = _load_config(config_path)
+    if from_live is not None and from_live not in {live.guid for live in show.podcasting.live}:
+        raise ConfigError(f"{config_path}: no [[live]] stream has guid {from_live!r}; "
+                          "copy the guid from its [[live]] table")
     title = title.strip()
     slug = slug or scaffold.slugify(title)
     if not title or not slug:
@@ -169,11 +176,46 @@ def new_episode(config_path: Path, title: str, *, slug: str | None = None, recor
         audio_files, chapters = _encode_recording(show, recording_path, staging, marks, on_progress)
         scaffold.create(staging, title=title, date=date, number=number, speakers=speakers,
                         audio_name=audio_files[0].name if audio_files else "episode.mp3",
-                        summary=summary, chapters=chapters)
+                        alternates=[f.name for f in audio_files[1:]], summary=summary, chapters=chapters,
+                        guid=from_live)
         staging.rename(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if from_live is not None:
+        config_edit.remove_live(config_path, from_live)
     return NewEpisode(folder / episode_files.EPISODE_FILE, [folder / f.name for f in audio_files], chapters)
+
+
+def announce_live(config_path: Path, title: str, *, start: datetime, stream_url: str, page_url: str | None = None,
+                  end: datetime | None = None, stream_type: str | None = None, summary: str | None = None) -> str:
+    """Add a pending `[[live]]` stream to the config; returns its new GUID."""
+    show = _load_config(config_path)
+    guid = str(uuid.uuid4())
+    fields: dict[str, str | datetime] = {
+        "guid": guid, "title": title.strip(), "status": "pending", "start": _aware(start, show),
+        "stream_url": stream_url, "stream_type": stream_type or mediatypes.content_type(stream_url).split(";")[0],
+        "page_url": page_url or show.website,
+    }
+    if end is not None:
+        fields["end"] = _aware(end, show)
+    if summary:
+        fields["summary"] = summary
+    config_edit.add_live(config_path, fields)
+    return guid
+
+
+def update_live(config_path: Path, guid: str, *, status: str, end: datetime | None = None) -> None:
+    """Move an announced stream along: pending → live → ended."""
+    show = _load_config(config_path)
+    fields: dict[str, str | datetime] = {"status": status}
+    if end is not None:
+        fields["end"] = _aware(end, show)
+    config_edit.set_live_fields(config_path, guid, fields)
+
+
+def _aware(moment: datetime, show: Show) -> datetime:
+    """A time the producer typed without a zone is in the show's time zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(show.timezone))
 
 
 def _encode_recording(show: Show, recording_path: Path | None, folder: Path, marks: list[Chapter],

@@ -38,7 +38,8 @@ def next_number(episodes_dir: Path) -> int:
 
 
 def create(folder: Path, *, title: str, date: datetime, number: int, speakers: Sequence[str], audio_name: str,
-           summary: str | None = None, chapters: Sequence[Chapter] = (), guid: str | None = None) -> Path:
+           alternates: Sequence[str] = (), summary: str | None = None, chapters: Sequence[Chapter] = (),
+           guid: str | None = None) -> Path:
     """Write `folder/episode.md`; never over an existing one."""
     front_matter = {
         "title": title,
@@ -50,6 +51,8 @@ def create(folder: Path, *, title: str, date: datetime, number: int, speakers: S
         "summary": summary or f"{title}, recorded live on {date:%-d %B %Y}.",
         "audio": audio_name,
     }
+    if alternates:
+        front_matter["alternates"] = list(alternates)
     if chapters:
         front_matter["chapters"] = [{"start": timecodes.format_clock(c.start, milliseconds=True), "title": c.title}
                                     for c in chapters]
