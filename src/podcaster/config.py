@@ -15,13 +15,26 @@ from urllib.parse import urlsplit
 
 from podcaster import apple
 from podcaster.errors import Report
-from podcaster.model import Owner, PublishSettings, Show
+from podcaster.model import Owner, PublishSettings, Show, SubscribeLink
 
 DEFAULT_CONFIG = "podcast.toml"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A language tag as RSS and Apple expect it: an ISO 639 code, optionally with a region.
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2}|-[0-9]{3})?$")
+
+
+# The podcast apps and directories a show can link to from its home page, in the order they are
+# listed there: (key under [links], the directory's name as listeners know it, an example URL).
+DIRECTORIES: tuple[tuple[str, str, str], ...] = (
+    ("apple", "Apple Podcasts", "https://podcasts.apple.com/podcast/id1234567890"),
+    ("spotify", "Spotify", "https://open.spotify.com/show/4rOoJ6Egrf8K2IrywzwOMk"),
+    ("youtube", "YouTube Music", "https://music.youtube.com/playlist?list=PL1234567890"),
+    ("amazon", "Amazon Music", "https://music.amazon.com/podcasts/0a1b2c3d-4e5f"),
+    ("pocketcasts", "Pocket Casts", "https://pca.st/abcd1234"),
+    ("overcast", "Overcast", "https://overcast.fm/itunes1234567890"),
+    ("podcastindex", "Podcast Index", "https://podcastindex.org/podcast/920666"),
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,10 @@ SCHEMA: tuple[Option, ...] = (
            required=False, default="feed"),
     Option("paths.templates", str, "Templates that override the default ones, file by file.", '"templates"',
            required=False, default="templates"),
+    Option("site.page_size", int, "Episodes per page of the archive and of each series, season and speaker page.",
+           "10", required=False, default=10),
+    *(Option(f"links.{key}", str, f"The show's page on {name}; the home page links to it under Subscribe.",
+             f'"{example}"', required=False) for key, name, example in DIRECTORIES),
 )
 
 _TABLES = {option.key.split(".")[0] for option in SCHEMA if "." in option.key}
@@ -97,6 +114,9 @@ def load(config_path: Path, report: Report) -> Show | None:
         episodes_dir=root / values["paths.episodes"],
         output_dir=root / values["paths.output"],
         templates_dir=root / values["paths.templates"],
+        subscribe_links=tuple(SubscribeLink(name, values[f"links.{key}"])
+                              for key, name, _ in DIRECTORIES if values[f"links.{key}"]),
+        page_size=values["site.page_size"],
     )
 
 
@@ -173,10 +193,13 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
     if language and not _LANGUAGE.match(language):
         report.error(config_path, "language", f"{language!r} is not an ISO 639 language code; use e.g. en, en-GB, ar")
     _check_category(values["category"], values["subcategory"], config_path, report)
-    for key in ("website", "publish.public_url"):
+    for key in ("website", "publish.public_url", *(f"links.{key}" for key, _, _ in DIRECTORIES)):
         url = values[key]
         if url and urlsplit(url).scheme not in ("http", "https"):
             report.error(config_path, key, f"{url!r} is not an http(s) URL; write it as https://…")
+    page_size = values["site.page_size"]
+    if isinstance(page_size, bool) or page_size < 1:
+        report.error(config_path, "site.page_size", f"is {page_size!r}; use a whole number from 1 up, e.g. 10")
     artwork = values["artwork"]
     if artwork and not (config_path.parent / artwork).is_file():
         report.error(config_path, "artwork", f"{artwork!r} does not exist (paths are relative to {config_path.name})")

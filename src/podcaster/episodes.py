@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import yaml
 
-from podcaster import apple, audio, timecodes
+from podcaster import apple, audio, timecodes, transcripts
 from podcaster.config import markdown_table
 from podcaster.errors import AudioError, Report
 from podcaster.model import Chapter, Episode
@@ -108,6 +108,8 @@ def load(source: Path, report: Report) -> Episode | None:
     cover = reader.get("cover", _file(source))
     transcript = reader.get("transcript", _file(source))
     chapters = reader.get("chapters", _chapters, default=())
+    if transcript and transcripts.readable(transcript):
+        _check_transcript(source, transcript, report)
     audio_info = _probe(source, audio_path, report) if audio_path else None
     if audio_info and chapters and chapters[-1].start >= audio_info.duration:
         report.error(source, "chapters", f"chapter {chapters[-1].title!r} starts after the audio ends "
@@ -156,6 +158,13 @@ def _probe(source: Path, audio_path: Path, report: Report):
     except AudioError as e:
         report.error(source, "audio", e.message)
         return None
+
+
+def _check_transcript(source: Path, transcript: Path, report: Report) -> None:
+    try:
+        transcripts.parse(transcript)
+    except ValueError as e:
+        report.error(source, "transcript", f"{e}; fix the file")
 
 
 def _check_unique_guids(episodes: list[Episode], report: Report) -> None:

@@ -20,6 +20,14 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
+class SubscribeLink:
+    """Where listeners find the show in one podcast app or directory, shown on the home page."""
+
+    directory: str  # the directory's name as listeners know it: "Apple Podcasts"
+    url: str
+
+
+@dataclass(frozen=True)
 class Show:
     title: str
     description: str
@@ -38,6 +46,8 @@ class Show:
     episodes_dir: Path
     output_dir: Path
     templates_dir: Path
+    subscribe_links: tuple[SubscribeLink, ...] = ()
+    page_size: int = 10  # episodes per archive, series, season or speaker page
 
     @property
     def feed_url(self) -> str:

@@ -16,7 +16,7 @@ from podcaster.errors import ArtworkError, Problem, Report, StorageError
 from podcaster.model import Episode, Show
 from podcaster.render import feed, pages
 from podcaster.render.templates import Templates
-from podcaster.site import FEED_KEY, STYLESHEET_KEY, Layout
+from podcaster.site import FEED_KEY, Layout
 from podcaster.storage import Manifest, Storage, open_target
 from podcaster.storage.local import LocalStorage
 from podcaster.writer import SiteWriter
@@ -119,16 +119,27 @@ def _build(loaded: Loaded) -> Built:
         audio_sizes[episode.slug] = (show.output_dir / audio_key).stat().st_size
         if episode.cover:
             writer.copy(layout.cover_key(episode), episode.cover)
+        if episode.transcript:
+            writer.copy(layout.transcript_key(episode), episode.transcript)
+    _write_site_images(writer, pages.site_images(show, loaded.published, layout))
     templates = Templates(show.templates_dir)
-    for key, html in pages.render_all(show, loaded.published, layout, templates).items():
-        writer.write_text(key, html)
-    writer.write_text(STYLESHEET_KEY, templates.render(STYLESHEET_KEY))
+    for key, text in pages.render_all(show, loaded.published, layout, templates).items():
+        writer.write_text(key, text)
     writer.write_bytes(FEED_KEY, feed.render(show, loaded.published, layout, audio_sizes))
     files = writer.finish()
     for key in writer.changed:
         log.debug("wrote %s", key)
     log.info("built %d files into %s (%d changed)", len(files), show.output_dir, len(writer.changed))
     return Built(loaded, show.output_dir, files, writer.changed)
+
+
+def _write_site_images(writer: SiteWriter, images: list[pages.SiteImage]) -> None:
+    """Sized copies of the artwork for the pages, made again only when their source image changed."""
+    for image in images:
+        recipe = f"{image.image_format} {image.pixels} webp-quality={artwork.PAGE_WEBP_QUALITY}"
+        writer.derive(image.key, image.source, recipe,
+                      lambda partial, image=image: partial.write_bytes(
+                          artwork.page_image(image.source, image.pixels, image.image_format)))
 
 
 def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout) -> None:
