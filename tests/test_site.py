@@ -366,3 +366,41 @@ def test_subscribe_links_and_page_size_are_checked(show: ShowCopy):
         f"Error: {show.config}: links.apple: 'podcasts.apple.com/podcast/id1' is not an http(s) URL; write it as https://…",
         f"Error: {show.config}: site.page_size: is 0; use a whole number from 1 up, e.g. 10",
     ]
+
+
+def test_webvtt_and_subrip_cues(tmp_path: Path):
+    from podcaster import transcripts
+
+    vtt = tmp_path / "talk.vtt"
+    vtt.write_text("\ufeffWEBVTT - a talk\nKind: captions\n\nSTYLE\n::cue { color: red }\n\n"
+                   "NOTE a comment\n\nintro\n00:01.000 --> 00:04.500 align:start\n<v.loud Amina Khan>Welcome &amp; <i>peace</i></v>\n\n"
+                   "1:02:03.250 --> 1:02:05.000\nSecond line\nof the cue\n", encoding="utf-8")
+    assert transcripts.parse(vtt) == [
+        transcripts.Cue(1.0, 4.5, "Welcome & peace", "Amina Khan"),
+        transcripts.Cue(3723.25, 3725.0, "Second line of the cue"),
+    ]
+    srt = tmp_path / "talk.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:04,000\nHello\n\n2\n00:00:05,000 --> 00:00:06,500\n<b>There</b>\n",
+                   encoding="utf-8")
+    assert [(c.start, c.end, c.text) for c in transcripts.parse(srt)] == [(1.0, 4.0, "Hello"), (5.0, 6.5, "There")]
+    srt.write_text("1\n00:00:05,000 --> 00:00:01,000\nBackwards\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="talk.srt: line 2: the cue ends before it starts"):
+        transcripts.parse(srt)
+    vtt.write_text("00:01.000 --> 00:02.000\nno header\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="does not start with a WEBVTT line"):
+        transcripts.parse(vtt)
+
+
+def test_iso_durations():
+    from podcaster.render.jsonld import iso_duration
+
+    assert [iso_duration(s) for s in (0, 33.6, 60, 3723.4, 7200)] == ["PT0S", "PT34S", "PT1M", "PT1H2M3S", "PT2H"]
+
+
+def test_a_chapter_with_a_web_page_links_to_it(show: ShowCopy):
+    show.edit("episodes/just-forgiving/episode.md", 'title: "Opening"',
+              'title: "Opening"\n    url: "https://en.wikipedia.org/wiki/Forgiveness"')
+    assert show.run("build").exit_code == 0
+    page = html.fromstring((show.output / "episodes/just-forgiving/index.html").read_bytes())
+    link = page.xpath('//a[@class="chapter-link"]')[0]
+    assert (link.get("href"), link.text) == ("https://en.wikipedia.org/wiki/Forgiveness", "en.wikipedia.org")

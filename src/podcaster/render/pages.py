@@ -163,6 +163,9 @@ class _SiteRenderer:
         self.series = _Groups(self.chronological, lambda e: [e.series] if e.series else [])
         self.speakers = _Groups(self.chronological, lambda e: list(e.speakers))
         self.seasons = _Groups(self.chronological, lambda e: [e.season] if e.season is not None else [])
+        self.latest = [self.cards[e.slug] for e in reversed(self.chronological[-LATEST_COUNT:])]
+        self.artwork_url = layout.url(layout.artwork_key)
+        self.artwork_alt = f"The artwork of {show.title}"
         self.site = {
             "show": show,
             "home_url": self.home_url,
@@ -201,21 +204,19 @@ class _SiteRenderer:
     # --- pages -------------------------------------------------------------------------------
 
     def _home(self) -> None:
-        latest = [self.cards[e.slug] for e in reversed(self.chronological[-LATEST_COUNT:])]
-        artwork_url = self.layout.url(self.layout.artwork_key)
         head = Head(
             title=self.show.title,
             description=_shortened(self.show.description),
             canonical=self.home_url,
-            image=artwork_url,
-            image_alt=f"The artwork of {self.show.title}",
+            image=self.artwork_url,
+            image_alt=self.artwork_alt,
             structured_data=jsonld.document(
                 jsonld.website(self.show, self.home_url),
-                jsonld.podcast_series(self.show, self.home_url, artwork_url, self.site["feed_url"]),
+                jsonld.podcast_series(self.show, self.home_url, self.artwork_url, self.site["feed_url"]),
             ),
         )
-        html = self._render("index.html", head, latest=latest, picture=self._picture(None, head.image_alt))
-        self._add("index.html", html, self.home_url, latest[0].model.date if latest else None)
+        html = self._render("index.html", head, latest=self.latest, picture=self._picture(None, self.artwork_alt))
+        self._add("index.html", html, self.home_url, self.latest[0].model.date if self.latest else None)
 
     def _episode(self, episode: Episode, index: int) -> None:
         layout = self.layout
@@ -242,7 +243,7 @@ class _SiteRenderer:
             newer=self.cards[self.chronological[index + 1].slug] if index + 1 < len(self.chronological) else None,
             related=[self.cards[e.slug] for e in self._related(episode)],
         )
-        trail = [Link("Home", self.home_url), Link("Episodes", self.site["archive_url"]), Link(episode.title, card.url)]
+        trail = [Link("Home", self.home_url), Link("All episodes", self.site["archive_url"]), Link(episode.title, card.url)]
         image = layout.image_url(episode)
         head = Head(
             title=f"{episode.title} · {self.show.title}",
@@ -268,6 +269,7 @@ class _SiteRenderer:
         in_order = members if self.show.show_type == "serial" else list(reversed(members))
         size = self.show.page_size
         page_count = max(1, math.ceil(len(in_order) / size))
+        count = f"{len(members)} episode" + ("" if len(members) == 1 else "s")
         for page in range(1, page_count + 1):
             url = self.layout.listing_url(section, page)
             cards = [self.cards[e.slug] for e in in_order[(page - 1) * size:page * size]]
@@ -276,18 +278,19 @@ class _SiteRenderer:
                 newer_url=self.layout.listing_url(section, page - 1) if page > 1 else None,
                 older_url=self.layout.listing_url(section, page + 1) if page < page_count else None,
             )
-            where = f", page {page} of {page_count}" if page_count > 1 else ""
-            trail = [Link("Home", self.home_url), Link(heading + where.replace(", p", ": p"), url)]
-            description = _shortened(f"{intro} {len(members)} episodes of {self.show.title}{where}.")
+            name = f"{heading}, page {page} of {page_count}" if page_count > 1 else heading
+            trail = [Link("Home", self.home_url), Link(name, url)]
+            description = _shortened(f"{intro} {count} of {self.show.title}"
+                                     + (f", page {page} of {page_count}." if page_count > 1 else "."))
             head = Head(
-                title=f"{heading}{where} · {self.show.title}",
+                title=f"{name} · {self.show.title}",
                 description=description,
                 canonical=url,
-                image=self.layout.url(self.layout.artwork_key),
-                image_alt=f"The artwork of {self.show.title}",
+                image=self.artwork_url,
+                image_alt=self.artwork_alt,
                 breadcrumbs=trail,
                 structured_data=jsonld.document(
-                    jsonld.collection_page(heading + where, description, url, self.home_url, about),
+                    jsonld.collection_page(name, description, url, self.home_url, about),
                     jsonld.breadcrumbs([(link.name, link.url) for link in trail]),
                 ),
             )
@@ -300,11 +303,10 @@ class _SiteRenderer:
             title=f"Page not found · {self.show.title}",
             description=f"This page of {self.show.title} does not exist; the list of every episode is a click away.",
             canonical=None,
-            image=self.layout.url(self.layout.artwork_key),
-            image_alt=f"The artwork of {self.show.title}",
+            image=self.artwork_url,
+            image_alt=self.artwork_alt,
         )
-        latest = [self.cards[e.slug] for e in reversed(self.chronological[-LATEST_COUNT:])]
-        self._add(NOT_FOUND_KEY, self._render("404.html", head, latest=latest), None)
+        self._add(NOT_FOUND_KEY, self._render("404.html", head, latest=self.latest), None)
 
     # --- parts -------------------------------------------------------------------------------
 
