@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 from podcaster.model import Episode, Show
@@ -83,10 +82,6 @@ class Layout:
 
     def image_url(self, episode: Episode) -> str:
         return self.url(self.cover_key(episode) or self.artwork_key)
-
-
-def relative_to_site(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def slugify(name: str) -> str:

@@ -16,9 +16,12 @@ def parse(text: str) -> float:
     return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def format_clock(seconds: float) -> str:
-    """"12:34" or "1:02:03": how show notes and players print a position."""
+def format_clock(seconds: float, *, milliseconds: bool = False) -> str:
+    """"12:34" or "1:02:03" (how show notes and players print a position); with `milliseconds`,
+    "12:34.250" where the position is not a whole second, so `parse` gives it back exactly."""
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+    clock = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+    fraction = round(seconds - whole, 3)
+    return clock + f"{fraction:.3f}"[1:] if milliseconds and fraction else clock
