@@ -251,7 +251,7 @@ def test_home_page_has_the_show_subscribe_links_and_latest_episodes(sample_site:
     assert BASE + "series/yourramadanhub-xtra/" in browse and BASE + "speakers/shaykh-hamza-yusuf/" in browse
 
 
-def test_missing_pages_get_the_404_page(sample_site: ShowCopy):
+def test_serve_answers_missing_pages_with_the_404_page(sample_site: ShowCopy):
     not_found = _page(sample_site, "404.html")
     assert _meta(not_found, "name", "robots") == "noindex"
     assert not not_found.xpath('//link[@rel="canonical"]')
@@ -263,6 +263,8 @@ def test_missing_pages_get_the_404_page(sample_site: ShowCopy):
         assert error.value.code == 404
         assert b"<h1>Page not found</h1>" in error.value.read()
         error.value.close()
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/sitemap.xml") as sitemap:
+            assert sitemap.headers["Content-Type"] == "application/xml; charset=utf-8"
     finally:
         server.shutdown()
         server.server_close()

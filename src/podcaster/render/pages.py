@@ -359,7 +359,7 @@ class _SiteRenderer:
         related: list[Episode] = []
         for group in nearest:
             for other in group:
-                if other not in related and len(related) < RELATED_COUNT:
+                if other is not episode and other not in related and len(related) < RELATED_COUNT:
                     related.append(other)
         return related
 
