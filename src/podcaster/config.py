@@ -18,13 +18,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from podcaster import apple, languages, podcasting
 from podcaster.errors import Report
 from podcaster.model import (
-    ENCODE_FORMATS, EncodingSettings, FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting, PublishSettings,
-    RemoteItem, Season, Show, SocialInteract, Txt, UpdateFrequency, Value, ValueRecipient,
+    ENCODE_FORMATS, EncodingSettings, FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting,
+    PublishSettings, RemoteItem, Season, Show, SocialInteract, SubscribeLink, Txt, UpdateFrequency, Value,
+    ValueRecipient,
 )
 
 DEFAULT_CONFIG = "podcast.toml"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# The podcast apps and directories a show can link to from its home page, in the order they are
+# listed there: (key under [links], the directory's name as listeners know it, an example URL).
+DIRECTORIES: tuple[tuple[str, str, str], ...] = (
+    ("apple", "Apple Podcasts", "https://podcasts.apple.com/podcast/id1234567890"),
+    ("spotify", "Spotify", "https://open.spotify.com/show/4rOoJ6Egrf8K2IrywzwOMk"),
+    ("youtube", "YouTube Music", "https://music.youtube.com/playlist?list=PL1234567890"),
+    ("amazon", "Amazon Music", "https://music.amazon.com/podcasts/0a1b2c3d-4e5f"),
+    ("pocketcasts", "Pocket Casts", "https://pca.st/abcd1234"),
+    ("overcast", "Overcast", "https://overcast.fm/itunes1234567890"),
+    ("podcastindex", "Podcast Index", "https://podcastindex.org/podcast/920666"),
+)
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,10 @@ SCHEMA: tuple[Option, ...] = (
                       default="Listen live"),
                Option("summary", str, "What the stream is about.", '"Your questions answered."', required=False),
            )),
+    Option("site.page_size", int, "Episodes per page of the archive and of each series, season and speaker page.",
+           "10", required=False, default=10),
+    *(_url_option(f"links.{key}", f"The show's page on {name}; the home page links to it under Subscribe.",
+                  f'"{example}"') for key, name, example in DIRECTORIES),
 )
 
 _BY_KEY = {option.key: option for option in SCHEMA}
@@ -242,6 +260,9 @@ def load(config_path: Path, report: Report) -> Show | None:
         new_feed_url=values["new_feed_url"],
         feed=FeedSettings(values["feed.episode_limit"] or None, values["feed.hub"]),
         podcasting=_podcasting(values),
+        subscribe_links=tuple(SubscribeLink(name, values[f"links.{key}"])
+                              for key, name, _ in DIRECTORIES if values[f"links.{key}"]),
+        page_size=values["site.page_size"],
     )
 
 
@@ -394,13 +415,17 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
             if url and not is_http_url(url):
                 report.error(config_path, field, f"{url!r} is not an http(s) URL; write it as https://…")
     _check_podcasting(values, config_path, report)
+    page_size = values["site.page_size"]
+    if isinstance(page_size, bool) or page_size < 1:
+        report.error(config_path, "site.page_size", f"is {page_size!r}; use a whole number from 1 up, e.g. 10")
     artwork = values["artwork"]
     if artwork and not (config_path.parent / artwork).is_file():
         report.error(config_path, "artwork", f"{artwork!r} does not exist (paths are relative to {config_path.name})")
 
 
 _URL_KEYS = {"website", "publish.public_url", "new_feed_url", "feed.hub", "podcast.license_url",
-             "url", "img", "href", "feed_url", "uri", "account_url", "stream_url", "page_url"}
+             "url", "img", "href", "feed_url", "uri", "account_url", "stream_url", "page_url",
+             *(f"links.{key}" for key, _, _ in DIRECTORIES)}
 
 
 def _urls(option: Option, value: Any) -> list[tuple[str, str | None]]:

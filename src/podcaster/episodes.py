@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import yaml
 
-from podcaster import apple, audio, languages, podcasting, timecodes
+from podcaster import apple, audio, languages, podcasting, timecodes, transcripts
 from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
 from podcaster.errors import AudioError, Report
 from podcaster.model import (
@@ -124,7 +124,7 @@ def load(source: Path, report: Report) -> Episode | None:
     draft = reader.get("draft", _bool, default=False)
     audio_path = reader.get("audio", _file(source))
     cover = reader.get("cover", _file(source))
-    transcripts = reader.get("transcript", _transcripts(source), default=())
+    transcript_files = reader.get("transcript", _transcripts(source), default=())
     chapters = reader.get("chapters", _chapters, default=())
     number_display = reader.get("number_display", _short_text(podcasting.MAX_DISPLAY))
     persons = reader.get("persons", _persons, default=())
@@ -133,6 +133,9 @@ def load(source: Path, report: Report) -> Episode | None:
     license = reader.get("license", _license)
     alternates = reader.get("alternates", _alternates(source), default=())
     social = reader.get("social", _social, default=())
+    for transcript in transcript_files:
+        if transcripts.readable(transcript.path):
+            _check_transcript(source, transcript.path, report)
     audio_info = _probe(source, audio_path, report) if audio_path else None
     if audio_info and chapters and chapters[-1].start >= audio_info.duration:
         report.error(source, "chapters", f"chapter {chapters[-1].title!r} starts after the audio ends "
@@ -147,7 +150,7 @@ def load(source: Path, report: Report) -> Episode | None:
         slug=source.parent.name, source=source, title=title, date=published_at, guid=guid,
         number=number, season=season, episode_type=episode_type, explicit=explicit, speakers=speakers,
         summary=summary, audio=audio_path, audio_info=audio_info, notes=notes, series=series,
-        cover=cover, transcripts=transcripts, chapters=chapters, draft=draft, number_display=number_display,
+        cover=cover, transcripts=transcript_files, chapters=chapters, draft=draft, number_display=number_display,
         persons=persons, soundbites=soundbites, location=location, license=license, alternates=alternates,
         social=social,
     )
@@ -187,6 +190,13 @@ def _probe(source: Path, audio_path: Path, report: Report):
     except AudioError as e:
         report.error(source, "audio", e.message)
         return None
+
+
+def _check_transcript(source: Path, transcript: Path, report: Report) -> None:
+    try:
+        transcripts.parse(transcript)
+    except ValueError as e:
+        report.error(source, "transcript", f"{e}; fix the file")
 
 
 def _check_unique_guids(episodes: list[Episode], report: Report) -> None:

@@ -29,5 +29,10 @@ CONTENT_TYPES = {
 }
 
 
+# The one .xml file that is not a feed: search engines expect a sitemap to be plain XML.
+_BY_NAME = {"sitemap.xml": "application/xml; charset=utf-8"}
+
+
 def content_type(key: str) -> str:
-    return CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
+    path = PurePosixPath(key)
+    return _BY_NAME.get(path.name) or CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")

@@ -173,6 +173,14 @@ class Podcasting:
 
 
 @dataclass(frozen=True)
+class SubscribeLink:
+    """Where listeners find the show in one podcast app or directory, shown on the home page."""
+
+    directory: str  # the directory's name as listeners know it: "Apple Podcasts"
+    url: str
+
+
+@dataclass(frozen=True)
 class Show:
     title: str
     description: str
@@ -199,6 +207,8 @@ class Show:
     timezone: str = "UTC"
     speakers: tuple[str, ...] = ()
     recording: EncodingSettings = field(default_factory=EncodingSettings)
+    subscribe_links: tuple[SubscribeLink, ...] = ()
+    page_size: int = 10  # episodes per archive, series, season or speaker page
 
     @property
     def feed_url(self) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from podcaster import (
-    audio, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, recording,
+    artwork, audio, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, recording,
     scaffold, websub,
 )
 from podcaster.errors import ConfigError, EpisodeError, Problem, Report, StorageError
@@ -24,7 +24,7 @@ from podcaster.files import sha256_of
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, pages
 from podcaster.render.templates import Templates, default_templates_dir
-from podcaster.site import FEED_KEY, STYLESHEET_KEY, Layout
+from podcaster.site import FEED_KEY, Layout
 from podcaster.storage import Manifest, Storage, open_target
 from podcaster.storage.local import LocalStorage
 from podcaster.writer import SiteWriter
@@ -261,10 +261,10 @@ def _build(loaded: Loaded) -> Built:
         if episode.cover:
             writer.copy(layout.cover_key(episode), episode.cover)
         _write_feed_extras(writer, episode, show, layout, media)
+    _write_site_images(writer, pages.site_images(show, loaded.published, layout))
     templates = Templates(show.templates_dir)
     for key, html in pages.render_all(show, loaded.published, layout, templates).items():
         writer.write_text(key, html)
-    writer.write_text(STYLESHEET_KEY, templates.render(STYLESHEET_KEY))
     # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
     for key, xml in sorted(feed.render(show, loaded.published, layout, media).items(), key=lambda kv: kv[0] == FEED_KEY):
         writer.write_bytes(key, xml)
@@ -291,6 +291,13 @@ def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout:
                 image_keys[index] = layout.chapter_image_key(episode, chapter.image)
                 writer.copy(image_keys[index], chapter.image)
         writer.write_text(layout.chapters_key(episode), json_chapters.to_json(show, episode, layout, image_keys))
+def _write_site_images(writer: SiteWriter, images: list[pages.SiteImage]) -> None:
+    """Sized copies of the artwork for the pages, made again only when their source image changed."""
+    for image in images:
+        recipe = f"{image.image_format} {image.pixels} webp-quality={artwork.PAGE_WEBP_QUALITY}"
+        writer.derive(image.key, image.source, recipe,
+                      lambda partial, image=image: partial.write_bytes(
+                          artwork.page_image(image.source, image.pixels, image.image_format)))
 
 
 def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from podcaster import mediatypes
 from podcaster.errors import PodcasterError
+from podcaster.site import NOT_FOUND_KEY
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -49,6 +50,19 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         self._remaining = end - start + 1
         return f
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # A missing page gets the site's own 404 page, as a web host serving the site would answer.
+        page = Path(self.directory) / NOT_FOUND_KEY
+        if code != HTTPStatus.NOT_FOUND or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(code, message)
+        self.send_header("Content-Type", mediatypes.content_type(NOT_FOUND_KEY))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def end_headers(self) -> None:
         self.send_header("Accept-Ranges", "bytes")
