@@ -34,7 +34,7 @@ class Option:
     example: str
     required: bool = True
     default: Any = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[Any, ...] = ()
 
 
 SCHEMA: tuple[Option, ...] = (
@@ -62,6 +62,8 @@ SCHEMA: tuple[Option, ...] = (
            required=False, default="feed"),
     Option("paths.templates", str, "Templates that override the default ones, file by file.", '"templates"',
            required=False, default="templates"),
+    Option("audio.id3_version", int, "The ID3 version of MP3 tags: 4 (ID3v2.4), or 3 (ID3v2.3) for old players "
+           "and car stereos that show no tags otherwise.", "3", required=False, default=4, choices=(3, 4)),
 )
 
 _TABLES = {option.key.split(".")[0] for option in SCHEMA if "." in option.key}
@@ -97,6 +99,7 @@ def load(config_path: Path, report: Report) -> Show | None:
         episodes_dir=root / values["paths.episodes"],
         output_dir=root / values["paths.output"],
         templates_dir=root / values["paths.templates"],
+        id3_version=values["audio.id3_version"],
     )
 
 
@@ -160,7 +163,7 @@ def _value(raw: dict[str, Any], option: Option, config_path: Path, report: Repor
         report.error(config_path, option.key, f"is empty; for example {_assignment(option)}")
         return option.default
     if option.choices and value not in option.choices:
-        report.error(config_path, option.key, f"is {value!r}; use one of: {', '.join(option.choices)}")
+        report.error(config_path, option.key, f"is {value!r}; use one of: {', '.join(map(str, option.choices))}")
         return option.default
     return value
 

@@ -38,6 +38,7 @@ class Show:
     episodes_dir: Path
     output_dir: Path
     templates_dir: Path
+    id3_version: int = 4  # of the tags in MP3 files: 4, or 3 for old players
 
     @property
     def feed_url(self) -> str:
@@ -56,7 +57,7 @@ class Chapter:
 class AudioInfo:
     """What probing the real file found: nothing here is taken from the front matter."""
 
-    format: str  # "mp3", "m4a"
+    format: str  # "mp3", "m4a", "opus", "vorbis" or "flac"
     mime_type: str
     codec: str
     duration: float  # seconds
