@@ -7,13 +7,12 @@ that carry loudness and gapless data) stay as they are.
 
 from __future__ import annotations
 
-import copy
 import io
 from pathlib import Path
 
 from mutagen.id3 import (
-    APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCAT, TCON, TCOP, TDES, TDRC, TGID, TIT2, TPE1, TPE2, TPOS,
-    TRCK, WFED, WOAS, WXXX, CTOCFlags, Encoding, Frame, ID3NoHeaderError, PictureType,
+    APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCAT, TCON, TCOP, TDAT, TDES, TDRC, TGID, TIME, TIT2, TPE1, TPE2,
+    TPOS, TRCK, TYER, WFED, WOAS, WXXX, CTOCFlags, Encoding, Frame, ID3NoHeaderError, PictureType,
 )
 from mutagen.mp3 import MP3
 
@@ -26,14 +25,15 @@ from podcaster.model import AudioInfo
 # has some, so chapters a producer's editor already wrote survive an episode without any.
 _FRAMES = {
     "title": ("TIT2",), "artist": ("TPE1",), "album": ("TALB",), "album artist": ("TPE2",),
-    "date": ("TDRC",), "genre": ("TCON",), "summary": ("COMM", "TDES"), "copyright": ("TCOP",),
+    "date": ("TDRC", "TYER", "TDAT", "TIME"), "genre": ("TCON",), "summary": ("COMM", "TDES"), "copyright": ("TCOP",),
     "guid": ("TGID",), "page URL": ("WOAS",), "feed URL": ("WFED",), "podcast flag": ("PCST",),
     "category": ("TCAT",), "track": ("TRCK",), "disc": ("TPOS",), "cover": ("APIC",),
     "chapters": ("CHAP", "CTOC"),
 }
-# A header that declares more audio than the file holds means the file was cut short; a little
-# slack allows for encoders that count the Xing frame or padding differently.
-_TRUNCATION_SLACK = 0.97
+# A Xing/Info header that declares more audio than the file holds means the file was cut short;
+# two frames of slack allow for encoders that count the header frame or padding differently.
+_SLACK_FRAMES = 2
+_MAX_SAMPLES_PER_FRAME = 1152
 
 
 def matches(head: bytes) -> bool:
@@ -51,9 +51,10 @@ def probe(path: Path) -> AudioInfo:
     size = path.stat().st_size
     tag_size = audio.tags.size if audio.tags is not None else 0
     declared = info.bitrate * info.length / 8
-    if size - tag_size < declared * _TRUNCATION_SLACK:
-        raise ValueError(f"its header declares {declared / 1000:.0f} kB of audio but it holds "
-                         f"{(size - tag_size) / 1000:.0f} kB: the file was cut short")
+    frame_bytes = info.bitrate * _MAX_SAMPLES_PER_FRAME / info.sample_rate / 8
+    if size - tag_size + _SLACK_FRAMES * frame_bytes < declared:
+        raise ValueError(f"its header declares {declared:,.0f} bytes of audio but it holds "
+                         f"{size - tag_size:,}: the file was cut short")
     return AudioInfo(
         format="mp3", mime_type=FORMAT.mime_type, codec="mp3", duration=info.length, bitrate=info.bitrate,
         sample_rate=info.sample_rate, channels=info.channels, size=size,
@@ -61,14 +62,17 @@ def probe(path: Path) -> AudioInfo:
 
 
 def plan(path: Path, tags: Tags, pictures: Pictures) -> Retagging:
+    version = tags.id3_version
     try:
-        id3, tagged = ID3(path), True
+        # Frames as the file holds them, so a tag of the other version shows up as a change.
+        id3, tagged = ID3(path, translate=False), True
     except ID3NoHeaderError:
         id3, tagged = ID3(), False
+    if id3.version < (2, 3, 0):
+        id3.update_to_v24()  # ID3v2.2's three-letter frames, which no player should still get
     wanted = _frames(tags, pictures)
     current = {field: [f for frame_id in _FRAMES[field] for f in id3.getall(frame_id) if _is_ours(f)]
                for field in wanted}
-    version = tags.id3_version
     changes = changed_fields({field: _rendered(frames, version) for field, frames in current.items()},
                              {field: _rendered(frames, version) for field, frames in wanted.items()})
     if tagged and id3.version[1] != version:
@@ -81,8 +85,8 @@ def plan(path: Path, tags: Tags, pictures: Pictures) -> Retagging:
         for frames in wanted.values():
             for frame in frames:
                 id3.add(frame)
-        if version == 3:
-            id3.update_to_v23()
+        # The frames podcaster does not manage are converted as mutagen converts them.
+        id3.update_to_v23() if version == 3 else id3.update_to_v24()
         id3.save(path, v2_version=version)
 
     return Retagging(changes, write)
@@ -97,9 +101,7 @@ def _rendered(frames: list[Frame], version: int) -> bytes:
     """The frames as they would be written in an ID3v2.`version` tag: equal bytes, equal tags."""
     tag = ID3()
     for frame in frames:
-        tag.add(copy.deepcopy(frame))
-    if version == 3:
-        tag.update_to_v23()
+        tag.add(frame)
     buffer = io.BytesIO()
     tag.save(buffer, v1=0, v2_version=version, padding=lambda info: 0)
     return buffer.getvalue()
@@ -115,7 +117,7 @@ def _frames(tags: Tags, pictures: Pictures) -> dict[str, list[Frame]]:
         "artist": [_text(TPE1, tags.artist)],
         "album": [_text(TALB, tags.album)],
         "album artist": [_text(TPE2, tags.album_artist)],
-        "date": [_text(TDRC, tags.date.strftime("%Y-%m-%dT%H:%M:%S"))],
+        "date": _date_frames(tags),
         "genre": [_text(TCON, tags.genre)],
         "summary": [COMM(encoding=Encoding.UTF8, lang="eng", desc="", text=[tags.summary]),
                     _text(TDES, tags.summary)],
@@ -132,6 +134,14 @@ def _frames(tags: Tags, pictures: Pictures) -> dict[str, list[Frame]]:
     if tags.chapters:
         frames["chapters"] = _chapter_frames(tags, pictures)
     return frames
+
+
+def _date_frames(tags: Tags) -> list[Frame]:
+    if tags.id3_version == 3:
+        # ID3v2.3 splits the date; mutagen's own conversion drops the time when minutes are zero.
+        return [_text(TYER, tags.date.strftime("%Y")), _text(TDAT, tags.date.strftime("%d%m")),
+                _text(TIME, tags.date.strftime("%H%M"))]
+    return [_text(TDRC, tags.date.strftime("%Y-%m-%dT%H:%M:%S"))]
 
 
 def _picture(jpeg: bytes, description: str) -> APIC:
