@@ -79,7 +79,7 @@ def from_json_file(path: Path, source: Path) -> tuple[Chapter, ...]:
                              "jump point: remove the entry or its toc")
         chapters.append(_chapter(position, float(entry["startTime"]), entry["title"], entry.get("url"),
                                  entry.get("img"), source, where=where))
-    return _in_order(chapters)
+    return _in_order(chapters, f"{path.name}: chapter")
 
 
 def from_notes(notes: str) -> tuple[tuple[Chapter, ...], str | None]:
@@ -131,10 +131,10 @@ def _image(name: Any, source: Path, where: str) -> Path | None:
     return path
 
 
-def _in_order(chapters: list[Chapter]) -> tuple[Chapter, ...]:
+def _in_order(chapters: list[Chapter], entry: str = "entry") -> tuple[Chapter, ...]:
     for position, (before, after) in enumerate(zip(chapters, chapters[1:]), 2):
         if after.start <= before.start:
-            raise ValueError(f"entry {position} ({after.title!r}) must start after the one before it")
+            raise ValueError(f"{entry} {position} ({after.title!r}) must start after the one before it")
     if len(chapters) > MAX_CHAPTERS:
         raise ValueError(f"has {len(chapters)} chapters; at most {MAX_CHAPTERS} fit in the audio tags")
     return tuple(chapters)

@@ -63,7 +63,8 @@ SCHEMA: tuple[Option, ...] = (
     Option("paths.templates", str, "Templates that override the default ones, file by file.", '"templates"',
            required=False, default="templates"),
     Option("audio.id3_version", int, "The ID3 version of MP3 tags: 4 (ID3v2.4), or 3 (ID3v2.3) for old players "
-           "and car stereos that show no tags otherwise.", "3", required=False, default=4, choices=(3, 4)),
+           "and car stereos that show no tags otherwise, and for players built on ffmpeg, which skip ID3v2.4 "
+           "chapters that carry an image.", "3", required=False, default=4, choices=(3, 4)),
 )
 
 _TABLES = {option.key.split(".")[0] for option in SCHEMA if "." in option.key}
