@@ -127,7 +127,7 @@ def tagging_plan(loaded: Loaded) -> list[TagPlan]:
     plans = []
     for episode in loaded.published:
         key = layout.audio_key(episode)
-        tags = _tags_for(episode, show, layout)
+        tags = tags_for(episode, show, layout)
         if writer.is_current(key, episode.audio, _recipe(tags)):
             plans.append(TagPlan(key, True, (), False))
             continue
@@ -188,7 +188,7 @@ def _build(loaded: Loaded) -> Built:
 
 def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout) -> None:
     """The published audio is a tagged copy; the producer's recording is only ever read."""
-    tags = _tags_for(episode, show, layout)
+    tags = tags_for(episode, show, layout)
 
     def make(partial: Path) -> None:
         shutil.copyfile(episode.audio, partial)
@@ -197,7 +197,8 @@ def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Sh
     writer.derive(key, episode.audio, _recipe(tags), make)
 
 
-def _tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
+def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
+    """What the published copy of the episode's audio carries: the same metadata as its feed entry."""
     return audio.Tags(
         title=episode.title,
         artist=", ".join(episode.speakers),
