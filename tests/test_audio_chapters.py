@@ -27,6 +27,11 @@ Closing words.
 """
 
 
+def _add_to_notes(show: ShowCopy, text: str) -> None:
+    episode_md = show.root / WILL
+    episode_md.write_text(episode_md.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
+
+
 def _chapters_of(show: ShowCopy, slug: str) -> tuple[Chapter, ...]:
     loaded = pipeline.check(show.config)
     return next(e for e in loaded.episodes if e.slug == slug).chapters
@@ -64,8 +69,7 @@ def test_timestamps_that_are_no_chapters_say_why(notes, problem):
 
 
 def test_show_notes_timestamps_are_the_chapters_everywhere(show: ShowCopy):
-    episode_md = show.root / WILL
-    episode_md.write_text(episode_md.read_text(encoding="utf-8") + "\n" + NOTES_WITH_TIMESTAMPS, encoding="utf-8")
+    _add_to_notes(show, NOTES_WITH_TIMESTAMPS)
     expected = [(0.0, "The question"), (6.0, "Hope is still open"), (12.0, "(Asking again)")]
     assert [(c.start, c.title) for c in _chapters_of(show, "will-allah-forgive-me")] == expected
     assert show.run("--strict", "build").exit_code == 0
@@ -73,8 +77,7 @@ def test_show_notes_timestamps_are_the_chapters_everywhere(show: ShowCopy):
 
 
 def test_front_matter_chapters_win_over_show_notes_and_an_empty_list_means_none(show: ShowCopy):
-    episode_md = show.root / WILL
-    episode_md.write_text(episode_md.read_text(encoding="utf-8") + "\n" + NOTES_WITH_TIMESTAMPS, encoding="utf-8")
+    _add_to_notes(show, NOTES_WITH_TIMESTAMPS)
     show.edit(WILL, "cover: cover.jpg\n", 'cover: cover.jpg\nchapters:\n  - {start: "00:00", title: "All of it"}\n')
     assert [c.title for c in _chapters_of(show, "will-allah-forgive-me")] == ["All of it"]
     show.edit(WILL, 'chapters:\n  - {start: "00:00", title: "All of it"}\n', "chapters: []\n")
@@ -84,20 +87,16 @@ def test_front_matter_chapters_win_over_show_notes_and_an_empty_list_means_none(
 
 
 def test_show_notes_timestamps_out_of_order_are_a_warning(show: ShowCopy):
-    episode_md = show.root / WILL
-    episode_md.write_text(episode_md.read_text(encoding="utf-8") + "\n00:05 Welcome\n00:09 Questions\n",
-                          encoding="utf-8")
+    _add_to_notes(show, "00:05 Welcome\n00:09 Questions\n")
     lenient = show.run("check")
     assert lenient.exit_code == 0
-    assert (f"Warning: {episode_md}: show notes: lines start with timestamps but the first, 00:05, is not 00:00, "
+    assert (f"Warning: {show.root / WILL}: show notes: lines start with timestamps but the first, 00:05, is not 00:00, "
             "so they are not chapters; fix them, or set `chapters` in the front matter") in lenient.stderr
     assert show.run("--strict", "check").exit_code == 1
 
 
 def test_a_chapter_that_starts_after_the_audio_is_refused_whatever_its_source(show: ShowCopy):
-    episode_md = show.root / WILL
-    episode_md.write_text(episode_md.read_text(encoding="utf-8") + "\n00:00 Welcome\n09:00 After the end\n",
-                          encoding="utf-8")
+    _add_to_notes(show, "00:00 Welcome\n09:00 After the end\n")
     result = show.run("check")
     assert result.exit_code == 1
     assert "chapters: chapter 'After the end' starts after the audio ends (00:17); fix its start" in result.stderr
