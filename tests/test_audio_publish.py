@@ -143,8 +143,8 @@ def test_m4a_chapters_need_ffmpeg_and_check_says_how_to_install_it(show: ShowCop
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"Error: {show.root / GUARDIAN}: chapters: chapters in M4A audio (episode.m4a) are written with ffmpeg, "
-        "which is not installed; install ffmpeg (Debian/Ubuntu: `apt-get install ffmpeg`, Fedora: "
-        "`dnf install ffmpeg`, macOS: `brew install ffmpeg`), or set `chapters: []` to publish it without chapters")
+        "which is not installed; install it: `apt-get install ffmpeg` (Debian/Ubuntu), `brew install ffmpeg` "
+        "(macOS), or set `chapters: []` to publish it without chapters")
 
     built = show.run("build")
     assert built.exit_code == 0, built.output

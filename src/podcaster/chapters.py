@@ -21,13 +21,8 @@ from podcaster.model import Chapter
 MAX_CHAPTERS = 999  # Vorbis comments number chapters with three digits
 _JSON_KEYS = {"startTime", "title", "img", "url", "endTime", "location", "toc"}
 
-# A show-notes line that starts with a timestamp: "00:00 Welcome", "- 12:34 – Questions",
-# "[1:02:03] Closing". The title is the rest of the line.
-_NOTES_LINE = re.compile(
-    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?"  # an optional list marker
-    r"[\[(]?(?P<time>(?:\d+:)?\d{1,2}:\d{2})[\])]?"  # the timestamp, perhaps in brackets
-    r"\s*(?:[-–—:|]\s*)?(?P<title>\S.*?)\s*$"  # a separator, then the title
-)
+# The list marker a show-notes line may start with, before its timestamp: "- 12:34 Questions".
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?")
 
 
 def from_front_matter(entries: Any, source: Path) -> tuple[Chapter, ...]:
@@ -86,22 +81,18 @@ def from_notes(notes: str) -> tuple[tuple[Chapter, ...], str | None]:
     """Chapters from lines of the show notes that start with a timestamp, and why there are none
     when such lines do not make chapters (to warn about): the first must start at 00:00, and each
     later than the one before."""
-    found = []
-    for line in notes.splitlines():
-        match = _NOTES_LINE.match(line)
-        try:
-            if match:
-                found.append((timecodes.parse(match["time"]), match["title"], match["time"]))
-        except ValueError:  # "75:00" looks like a timestamp but is none
-            continue
+    found = [stamped for line in notes.splitlines()
+             if (stamped := timecodes.split_stamped(_LIST_MARKER.sub("", line, count=1)))]
     if len(found) < 2:
         return (), None
     if found[0][0] != 0:
-        return (), f"lines start with timestamps but the first, {found[0][2]}, is not 00:00, so they are not chapters"
-    for (before, _, before_text), (after, _, after_text) in zip(found, found[1:]):
+        return (), (f"lines start with timestamps but the first, {timecodes.format_clock(found[0][0])}, is not 00:00, "
+                    "so they are not chapters")
+    for (before, _), (after, _) in zip(found, found[1:]):
         if after <= before:
-            return (), f"timestamps at line starts go back from {before_text} to {after_text}, so they are not chapters"
-    return tuple(Chapter(start=start, title=title) for start, title, _ in found), None
+            return (), (f"timestamps at line starts go back from {timecodes.format_clock(before)} to "
+                        f"{timecodes.format_clock(after)}, so they are not chapters")
+    return tuple(Chapter(start=start, title=title) for start, title in found), None
 
 
 def _chapter(position: int, start: float, title: str, url: Any, image: Any, source: Path,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +37,27 @@ def _setup_logging(verbosity: int) -> None:
 def _show_warnings(warnings: list[Problem]) -> None:
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[float, float], None]]:
+    """A progress callback: a bar on a terminal, a line every 10 % otherwise (logs, CI)."""
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(label, total=1.0)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+        return
+    reported = [-1]
+
+    def report(done: float, total: float) -> None:
+        tenth = int(10 * done / total) if total else 0
+        if tenth > reported[0]:
+            reported[0] = tenth
+            click.echo(f"{label}: {10 * tenth}%", err=True)
+
+    yield report
 
 
 def _human_bytes(count: int) -> str:
@@ -169,6 +193,10 @@ def publish(options: Options, target: str | None) -> None:
       podcaster publish
       podcaster publish --target file:///var/www/podcast
     """
+    _publish(options, target)
+
+
+def _publish(options: Options, target: str | None) -> None:
     from podcaster import pipeline
 
     published = pipeline.publish(options.config, strict=options.strict, target=target)
@@ -182,32 +210,103 @@ def publish(options: Options, target: str | None) -> None:
 
 
 @cli.command()
+@click.argument("title")
+@click.option("--slug", help="The episode's folder name (default: made from the title).")
+@click.option("--recording", "recording_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A recording (WAV, FLAC, MKV, MP4, … anything ffmpeg reads) to trim, normalise and encode.")
+@click.option("--markers", "markers_path", type=click.Path(dir_okay=False, path_type=Path),
+              help='Chapter markers: "HH:MM:SS Title" lines, an Audacity label track, or a CSV (start,title).')
+@click.option("--speaker", "speakers", multiple=True,
+              help="Who speaks; repeat for several (default: `speakers` in podcast.toml).")
+@click.option("--summary", help="The episode's summary (default: the title and the date).")
+@click.option("--publish", "then_publish", is_flag=True, help="Publish the show once the episode is made.")
+@click.pass_obj
+def new(options: Options, title: str, slug: str | None, recording_path: Path | None, markers_path: Path | None,
+        speakers: tuple[str, ...], summary: str | None, then_publish: bool) -> None:
+    """Create episodes/<slug>/episode.md for a new episode; never overwrites one.
+
+    The new episode gets the next number, the date now in the show's time
+    zone, a GUID written once, and the show's default speakers. With
+    --recording, the recording is trimmed of leading and trailing silence,
+    normalised to the configured loudness (default -16 LUFS, true peak
+    -1 dBTP, two passes) and encoded; markers move with the trimmed silence.
+    The recording itself is never modified.
+
+    \b
+    Examples:
+      podcaster new "Forgiveness and the Heart"
+      podcaster new "Q&A after the stream" --recording stream.mkv --markers chat.txt --publish
+    """
+    from podcaster import pipeline
+
+    with _progress("Encoding") as on_progress:
+        created = pipeline.new_episode(options.config, title, slug=slug, recording_path=recording_path,
+                                       markers_path=markers_path, speakers=speakers, summary=summary,
+                                       on_progress=on_progress)
+    click.echo(f"Created {created.source}" + (f" with {', '.join(p.name for p in created.audio)}" if created.audio
+                                              else "; add its audio beside it") +
+               (f" and {len(created.chapters)} chapters." if created.chapters else "."))
+    if then_publish:
+        _publish(options, target=None)
+
+
+@cli.command()
 @click.option("--directory", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Serve this folder instead of the local publish target.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--watch", is_flag=True,
+              help="Preview the show as you edit it: build it (with local URLs) and rebuild on every change.")
 @click.pass_obj
-def serve(options: Options, directory: Path | None, port: int) -> None:
-    """Preview the published show at http://127.0.0.1:PORT/ (audio seeks: Range requests work).
+def serve(options: Options, directory: Path | None, port: int, watch: bool) -> None:
+    """Preview the show at http://127.0.0.1:PORT/ (audio seeks: Range requests work).
 
-    Serves the folder of a file:// publish target; run `podcaster publish` first.
-    Stop it with Ctrl-C.
+    Without --watch, serves the folder of a file:// publish target: run
+    `podcaster publish` first. With --watch, builds a preview of the show into
+    .podcaster-preview/ and rebuilds it whenever the config, an episode or a
+    template changes; reload the page to see the change. Stop it with Ctrl-C.
 
     \b
-    Example:
+    Examples:
       podcaster publish && podcaster serve --port 8000
+      podcaster serve --watch
     """
-    from podcaster import pipeline, serve as preview
+    import threading
 
-    directory = directory or pipeline.published_folder(options.config)
-    server = preview.make_server(directory, port=port)
+    from podcaster import pipeline, serve as preview, watch as watcher
+
+    if watch and directory:
+        raise click.UsageError("--watch builds its own preview; leave out --directory")
+    if watch:
+        server = preview.make_server(options.config.parent / pipeline.PREVIEW_DIR, port=port, create=True)
+        base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        _rebuild_preview(options.config, base_url)
+        stop = threading.Event()
+        threading.Thread(target=watcher.poll, daemon=True,
+                         args=(pipeline.watched_sources(options.config),
+                               lambda: _rebuild_preview(options.config, base_url), stop)).start()
+    else:
+        server = preview.make_server(directory or pipeline.published_folder(options.config), port=port)
     host, bound_port = server.server_address[:2]
-    click.echo(f"Serving {directory} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
+    click.echo(f"Serving {server.directory} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
         server.server_close()
+
+
+def _rebuild_preview(config_path: Path, base_url: str) -> None:
+    from podcaster import pipeline
+    from podcaster.errors import PodcasterError
+
+    try:
+        built = pipeline.build_preview(config_path, base_url)
+    except PodcasterError as e:
+        # A half-typed edit must not stop the preview: say what is wrong and keep the last good build.
+        e.show()
+        return
+    _show_warnings(built.loaded.warnings)
 
 
 def main() -> None:

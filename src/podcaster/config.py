@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from podcaster import apple
 from podcaster.errors import Report
-from podcaster.model import Owner, PublishSettings, Show
+from podcaster.model import ENCODE_FORMATS, EncodingSettings, Owner, PublishSettings, Show
 
 DEFAULT_CONFIG = "podcast.toml"
 
@@ -56,6 +57,20 @@ SCHEMA: tuple[Option, ...] = (
            '"file://public"', required=False, default="file://public"),
     Option("publish.public_url", str, "The URL listeners fetch published files from; used in the feed and pages.",
            '"https://podcast.example.org/"'),
+    Option("timezone", str, "The show's IANA time zone: `podcaster new` dates episodes in it.", '"America/Toronto"',
+           required=False, default="UTC"),
+    Option("speakers", list, "Who usually speaks: `podcaster new` puts them in a new episode.", '["Shaykh Walead Mosaad"]',
+           required=False, default=[]),
+    Option("recording.loudness", float, "Integrated loudness a recording is normalised to, in LUFS.", "-16",
+           required=False, default=-16.0),
+    Option("recording.true_peak", float, "The highest true peak allowed after normalising, in dBTP.", "-1",
+           required=False, default=-1.0),
+    Option("recording.trim_silence", bool, "Cut silence at the start and end of a recording.", "true",
+           required=False, default=True),
+    Option("recording.channels", int, "1 (mono, best for speech) or 2 (stereo).", "1", required=False, default=1),
+    Option("recording.bitrate", str, "Encoding bitrate, as ffmpeg writes it.", '"96k"', required=False, default="96k"),
+    Option("recording.formats", list, "Formats to encode: the first is the episode's audio, the others "
+           "alternate enclosures (mp3, m4a, opus).", '["mp3", "opus"]', required=False, default=["mp3"]),
     Option("paths.episodes", str, "The folder holding one sub-folder per episode.", '"episodes"',
            required=False, default="episodes"),
     Option("paths.output", str, "Where `build` writes the site before it is published.", '"feed"',
@@ -96,6 +111,13 @@ def load(config_path: Path, report: Report) -> Show | None:
         show_type=values["type"],
         copyright=values["copyright"],
         publish=PublishSettings(values["publish.target"], _with_trailing_slash(values["publish.public_url"])),
+        timezone=values["timezone"],
+        speakers=tuple(values["speakers"]),
+        recording=EncodingSettings(
+            loudness=values["recording.loudness"], true_peak=values["recording.true_peak"],
+            trim_silence=values["recording.trim_silence"], channels=values["recording.channels"],
+            bitrate=values["recording.bitrate"], formats=tuple(values["recording.formats"]),
+        ),
         config_path=config_path,
         episodes_dir=root / values["paths.episodes"],
         output_dir=root / values["paths.output"],
@@ -154,7 +176,9 @@ def _value(raw: dict[str, Any], option: Option, config_path: Path, report: Repor
             report.error(config_path, option.key, f"missing; add {_assignment(option)} ({option.doc})")
         return option.default
     value = container[name]
-    if not isinstance(value, option.kind):
+    if option.kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # TOML writes -16 for -16.0
+    if not isinstance(value, option.kind) or (option.kind is int and isinstance(value, bool)):
         report.error(
             config_path, option.key,
             f"must be {_kind_name(option.kind)}, not {_kind_name(type(value))}; for example {_assignment(option)}",
@@ -177,6 +201,7 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
     if language and not _LANGUAGE.match(language):
         report.error(config_path, "language", f"{language!r} is not an ISO 639 language code; use e.g. en, en-GB, ar")
     _check_category(values["category"], values["subcategory"], config_path, report)
+    _check_recording(values, config_path, report)
     for key in ("website", "publish.public_url"):
         url = values[key]
         if url and urlsplit(url).scheme not in ("http", "https"):
@@ -184,6 +209,22 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
     artwork = values["artwork"]
     if artwork and not (config_path.parent / artwork).is_file():
         report.error(config_path, "artwork", f"{artwork!r} does not exist (paths are relative to {config_path.name})")
+
+
+def _check_recording(values: dict[str, Any], config_path: Path, report: Report) -> None:
+    try:
+        ZoneInfo(values["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        report.error(config_path, "timezone", f"{values['timezone']!r} is not an IANA time zone; "
+                     "use a name like Europe/London or America/Toronto")
+    if not all(isinstance(name, str) and name.strip() for name in values["speakers"]):
+        report.error(config_path, "speakers", "must be a list of names, like [\"Jane Producer\"]")
+    formats = values["recording.formats"]
+    if not formats or not all(fmt in ENCODE_FORMATS for fmt in formats) or len(set(formats)) != len(formats):
+        report.error(config_path, "recording.formats",
+                     f"{formats!r}: list each format once, from {', '.join(ENCODE_FORMATS)}")
+    if values["recording.channels"] not in (1, 2):
+        report.error(config_path, "recording.channels", "must be 1 (mono) or 2 (stereo)")
 
 
 def _check_category(category: str | None, subcategory: str | None, config_path: Path, report: Report) -> None:
@@ -219,7 +260,8 @@ def _assignment(option: Option) -> str:
 
 
 def _kind_name(kind: type) -> str:
-    return {str: "a string", bool: "true or false", int: "a whole number", dict: "a table", list: "a list"}.get(
+    return {str: "a string", bool: "true or false", int: "a whole number", float: "a number", dict: "a table",
+            list: "a list"}.get(
         kind, kind.__name__
     )
 

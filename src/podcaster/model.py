@@ -19,6 +19,23 @@ class PublishSettings:
     public_url: str  # always ends with "/"
 
 
+ENCODE_FORMATS = ("mp3", "m4a", "opus")
+
+
+@dataclass(frozen=True)
+class EncodingSettings:
+    """How `podcaster new --recording` turns a recording into episode audio."""
+
+    loudness: float = -16.0  # LUFS, integrated
+    true_peak: float = -1.0  # dBTP
+    trim_silence: bool = True
+    silence_threshold: float = -50.0  # dB: quieter than this counts as silence
+    channels: int = 1
+    bitrate: str = "96k"
+    sample_rate: int = 44100
+    formats: tuple[str, ...] = ("mp3",)  # the first is the episode's audio, the others alternates
+
+
 @dataclass(frozen=True)
 class Show:
     title: str
@@ -38,6 +55,9 @@ class Show:
     episodes_dir: Path
     output_dir: Path
     templates_dir: Path
+    timezone: str = "UTC"
+    speakers: tuple[str, ...] = ()
+    recording: EncodingSettings = field(default_factory=EncodingSettings)
     id3_version: int = 4  # of the tags in MP3 files: 4, or 3 for old players
 
     @property

@@ -8,15 +8,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from podcaster import artwork, audio, config, episodes as episode_files, mediatypes
-from podcaster.errors import ArtworkError, Problem, Report, StorageError
-from podcaster.model import Episode, Show
+from podcaster import artwork, audio, config, episodes as episode_files, ffmpeg, markers, mediatypes, recording, scaffold
+from podcaster.errors import ArtworkError, EpisodeError, Problem, Report, StorageError
+from podcaster.model import Chapter, Episode, Show
 from podcaster.render import feed, pages
-from podcaster.render.templates import Templates
+from podcaster.render.templates import Templates, default_templates_dir
 from podcaster.site import FEED_KEY, STYLESHEET_KEY, Layout
 from podcaster.storage import Manifest, Storage, open_target
 from podcaster.storage.local import LocalStorage
@@ -102,6 +104,24 @@ def build(config_path: Path, *, strict: bool = False, now: datetime | None = Non
     return _build(loaded)
 
 
+PREVIEW_DIR = ".podcaster-preview"
+
+
+def build_preview(config_path: Path, base_url: str) -> Built:
+    """Build the show for a local preview: into its own folder, with every URL on `base_url`, so
+    the preview's links and audio work whatever the show's public URL is."""
+    loaded = load(config_path)
+    show = replace(loaded.show, output_dir=config_path.parent / PREVIEW_DIR,
+                   publish=replace(loaded.show.publish, public_url=base_url))
+    return _build(replace(loaded, show=show))
+
+
+def watched_sources(config_path: Path) -> list[Path]:
+    """What a preview is built from: the config, the episodes and the templates."""
+    show = _load_config(config_path)
+    return [config_path, show.episodes_dir, show.templates_dir, default_templates_dir()]
+
+
 def tag(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Tagged:
     """Only the tagging step: write the tagged copy of each published episode's audio into the
     output folder, where `build` finds it done; pages, feed and other files are left as they are."""
@@ -147,12 +167,75 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
     return _upload(built, storage)
 
 
-def published_folder(config_path: Path) -> Path:
-    """The folder a file:// publish target writes to: what `serve` previews."""
+@dataclass(frozen=True)
+class NewEpisode:
+    source: Path  # the episode.md written
+    audio: list[Path]  # encoded from the recording, the episode's audio first
+    chapters: tuple[Chapter, ...]
+
+
+def new_episode(config_path: Path, title: str, *, slug: str | None = None, recording_path: Path | None = None,
+                markers_path: Path | None = None, speakers: tuple[str, ...] = (), summary: str | None = None,
+                now: datetime | None = None,
+                on_progress: Callable[[float, float], None] | None = None) -> NewEpisode:
+    """Scaffold episodes/<slug>/episode.md, encoding the recording into its audio when one is given.
+
+    Everything is checked before anything is written, and the folder appears whole or not at all."""
+    show = _load_config(config_path)
+    title = title.strip()
+    slug = slug or scaffold.slugify(title)
+    if not title or not slug:
+        raise EpisodeError(f"the title {title!r} gives no folder name; pass --slug NAME")
+    folder = show.episodes_dir / slug
+    if folder.exists():
+        raise EpisodeError(f"{folder}: an episode with this slug exists already, and `new` never overwrites; "
+                           "pick another title or pass --slug NAME")
+    speakers = speakers or show.speakers
+    if not speakers:
+        raise EpisodeError(f"no speakers for the new episode: pass --speaker NAME, or set "
+                           f"`speakers = [\"…\"]` in {config_path.name}")
+    if recording_path is not None:
+        if not recording_path.is_file():
+            raise EpisodeError(f"{recording_path}: no such recording")
+        ffmpeg.require("ffmpeg")
+    marks = markers.read(markers_path) if markers_path else []
+    date = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(show.timezone))
+    number = scaffold.next_number(show.episodes_dir)
+    staging = show.episodes_dir / f".new-{slug}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir(parents=True)
+        audio_files, chapters = _encode_recording(show, recording_path, staging, marks, on_progress)
+        scaffold.create(staging, title=title, date=date, number=number, speakers=speakers,
+                        audio_name=audio_files[0].name if audio_files else "episode.mp3",
+                        summary=summary, chapters=chapters)
+        staging.rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return NewEpisode(folder / episode_files.EPISODE_FILE, [folder / f.name for f in audio_files], chapters)
+
+
+def _encode_recording(show: Show, recording_path: Path | None, folder: Path, marks: list[Chapter],
+                      on_progress) -> tuple[list[Path], tuple[Chapter, ...]]:
+    if recording_path is None:
+        return [], tuple(marks)
+    analysis = recording.analyse(recording_path, show.recording, on_progress)
+    encoded = recording.encode(recording_path, folder, "episode", show.recording, analysis, on_progress)
+    chapters = markers.shifted(marks, by=encoded.trimmed_start, duration=encoded.duration)
+    return list(encoded.files.values()), chapters
+
+
+def _load_config(config_path: Path) -> Show:
     report = Report()
     show = config.load(config_path, report)
     report.raise_if_failed(strict=False)
     assert show is not None
+    return show
+
+
+def published_folder(config_path: Path) -> Path:
+    """The folder a file:// publish target writes to: what `serve` previews."""
+    show = _load_config(config_path)
     storage = open_target(show.publish.target, config_path.parent)
     if not isinstance(storage, LocalStorage):
         raise StorageError(f"{config_path}: publish.target {show.publish.target!r} is not a folder; "
@@ -227,13 +310,13 @@ def _recipe(tags: audio.Tags) -> str:
 
 
 def _check_tagging_tools(episodes: list[Episode], report: Report) -> None:
-    if audio.ffmpeg_available():
+    if ffmpeg.available():
         return
     for episode in episodes:
         if audio.needs_ffmpeg(episode.audio_info, bool(episode.chapters)):
             report.error(episode.source, "chapters",
                          f"chapters in M4A audio ({episode.audio.name}) are written with ffmpeg, which is not "
-                         f"installed; {audio.FFMPEG_INSTALL_HINT}, or set `chapters: []` to publish it without chapters")
+                         f"installed; {ffmpeg.INSTALL_HINT}, or set `chapters: []` to publish it without chapters")
 
 
 def _file_stamp(path: Path | None) -> tuple[int, int] | None:

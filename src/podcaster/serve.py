@@ -88,9 +88,17 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
-    handler = functools.partial(RangeRequestHandler, directory=str(directory))
+class PreviewServer(ThreadingHTTPServer):
+    def __init__(self, address: tuple[str, int], directory: Path) -> None:
+        self.directory = directory
+        super().__init__(address, functools.partial(RangeRequestHandler, directory=str(directory)))
+
+
+def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000, *, create: bool = False) -> PreviewServer:
+    """A server for `directory` on host:port (port 0: any free port); `create` makes the folder."""
+    if create:
+        directory.mkdir(parents=True, exist_ok=True)
     try:
-        return ThreadingHTTPServer((host, port), handler)
+        return PreviewServer((host, port), directory)
     except OSError as e:
         raise PodcasterError(f"cannot listen on {host}:{port}: {e.strerror}; pass another --port") from e

@@ -7,7 +7,6 @@ folder and in a bucket, so a page or the feed can name any file by its key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 from podcaster.model import Episode, Show
@@ -52,6 +51,3 @@ class Layout:
     def image_url(self, episode: Episode) -> str:
         return self.url(self.cover_key(episode) or self.artwork_key)
 
-
-def relative_to_site(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()

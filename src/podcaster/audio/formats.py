@@ -8,7 +8,7 @@ from pathlib import Path
 from mutagen import MutagenError
 
 from podcaster import artwork
-from podcaster.audio import ffmpeg, flac, mp3, mp4, ogg
+from podcaster.audio import flac, mp3, mp4, ogg
 from podcaster.audio.base import Format, Pictures, Retagging
 from podcaster.audio.tags import Tags
 from podcaster.errors import AudioError
@@ -97,10 +97,6 @@ def tag(path: Path, tags: Tags) -> bool:
 def needs_ffmpeg(info: AudioInfo, has_chapters: bool) -> bool:
     """Whether tagging this audio runs ffmpeg: M4A chapters are beyond mutagen."""
     return has_chapters and info.format == "m4a"
-
-
-def ffmpeg_available() -> bool:
-    return ffmpeg.available()
 
 
 def _read(path: Path, offset: int) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 
 from mutagen.mp4 import MP4, MP4Cover
 
-from podcaster.audio import ffmpeg
+from podcaster import ffmpeg
 from podcaster.audio.base import Format, Pictures, Retagging, changed_fields
 from podcaster.audio.tags import Tags
 from podcaster.model import AudioInfo
@@ -98,18 +98,35 @@ def plan(path: Path, tags: Tags, pictures: Pictures) -> Retagging:
 
 def _add_chapter_track(path: Path, tags: Tags) -> None:
     remuxed = path.with_name(f".{path.stem}.chapters{path.suffix}")
-    metadata = ffmpeg.ffmetadata_chapters([(chapter.start, end, chapter.title)
-                                           for chapter, end in tags.chapter_spans()])
+    metadata = path.with_name(f".{path.stem}.chapters.txt")
     muxer = "mp4" if path.suffix.lower() == ".mp4" else "ipod"
     try:
+        metadata.write_text(_ffmetadata(tags), encoding="utf-8")
         # Audio only (cover art comes back as an atom); no metadata but the chapters; moov first, so
         # players can start before the download ends; bitexact, so the same input gives the same bytes.
-        ffmpeg.remux(path, remuxed, ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-                                     "-fflags", "+bitexact", "-movflags", "+faststart", "-f", muxer],
-                     metadata=metadata)
+        ffmpeg.run(["-loglevel", "error", "-i", str(path), "-f", "ffmetadata", "-i", str(metadata),
+                    "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", "-fflags", "+bitexact",
+                    "-movflags", "+faststart", "-f", muxer, str(remuxed)], about=path)
         os.replace(remuxed, path)
     finally:
         remuxed.unlink(missing_ok=True)
+        metadata.unlink(missing_ok=True)
+
+
+def _ffmetadata(tags: Tags) -> str:
+    """The chapters as an FFMETADATA1 document, the form ffmpeg reads them in."""
+    lines = [";FFMETADATA1"]
+    for chapter, end in tags.chapter_spans():
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(chapter.start * 1000)}", f"END={round(end * 1000)}",
+                  f"title={_escaped(chapter.title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _escaped(value: str) -> str:
+    # FFMETADATA gives '=', ';', '#', '\' and newlines a meaning; a backslash takes it away.
+    for special in ("\\", "=", ";", "#", "\n"):
+        value = value.replace(special, "\\" + special)
+    return value
 
 
 def _atoms(tags: Tags, pictures: Pictures) -> dict[str, dict[str, Any]]:
