@@ -149,6 +149,17 @@ def test_m4a_chapters_are_a_quicktime_chapter_track(copy_of):
     assert atoms.index("moov") < atoms.index("mdat")  # still streamable: the index before the samples
 
 
+def test_m4a_chapters_without_a_chapter_track_are_written_again(copy_of):
+    """A Nero chapter list alone (as some tools write) is not what Apple's players read."""
+    path, tags = _tagged(copy_of, "m4a")
+    path.write_bytes(path.read_bytes().replace(b"tref", b"free", 1))  # the track no longer names its chapters
+    assert "moov.trak.tref.chap" not in _atom_paths(path.read_bytes())
+    assert audio.plan(path, tags).changes == ("chapters",)
+    audio.tag(path, tags)
+    assert "moov.trak.tref.chap" in _atom_paths(path.read_bytes())
+    assert audio.tag(path, tags) is False
+
+
 def _atom_paths(data: bytes, offset: int = 0, end: int | None = None, prefix: str = "") -> list[str]:
     containers = {"moov", "trak", "tref", "udta", "mdia", "minf", "stbl"}
     found, end = [], len(data) if end is None else end
@@ -227,11 +238,11 @@ def test_chapters_in_the_recording_survive_when_the_episode_has_none(copy_of):
 
 def test_m4a_producer_chapters_are_replaced_by_the_episodes(copy_of):
     path, tags = _tagged(copy_of, "m4a")
-    new = (Chapter(0.0, "Start"), Chapter(0.5, "Middle"), Chapter(1.5, "End"))
+    new = (Chapter(0.0, "Start = go; #1"), Chapter(0.5, "Middle \\ of it"), Chapter(1.5, "End"))
     assert audio.plan(path, _tags(tags.duration, chapters=new)).changes == ("chapters",)
     audio.tag(path, _tags(tags.duration, chapters=new))
-    assert [title for _, _, title in ffprobe(path).chapters] == ["Start", "Middle", "End"]
-    assert [c.title for c in MP4(path).chapters] == ["Start", "Middle", "End"]
+    assert [title for _, _, title in ffprobe(path).chapters] == ["Start = go; #1", "Middle \\ of it", "End"]
+    assert [c.title for c in MP4(path).chapters] == ["Start = go; #1", "Middle \\ of it", "End"]
     assert ffprobe(path).tags["composer"] == "The Producer"
     assert audio_packets(path) == audio_packets(DATA / "tone.m4a")
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from mutagen.mp4 import MP4, MP4Cover
 
@@ -47,23 +48,47 @@ def probe(path: Path) -> AudioInfo:
 
 def _check_top_level_atoms(path: Path) -> None:
     """A file cut short ends inside an atom (usually `mdat`, the audio) that claims to be longer."""
-    size = path.stat().st_size
     with path.open("rb") as f:
-        offset = 0
-        while offset < size:
-            f.seek(offset)
-            header = f.read(16)
-            if len(header) < 8:
-                raise ValueError(f"it ends inside an atom header at byte {offset}: the file was cut short")
-            length, name = struct.unpack(">I4s", header[:8])
-            if length == 1:  # a 64-bit length follows the name
-                length = struct.unpack(">Q", header[8:16])[0]
-            elif length == 0:  # the atom runs to the end of the file
-                return
-            if length < 8 or offset + length > size:
-                raise ValueError(f"its {name.decode('latin-1')!r} atom claims {length} bytes but only "
-                                 f"{size - offset} are left: the file was cut short")
-            offset += length
+        for _ in _children(f, 0, path.stat().st_size):
+            pass
+
+
+def _has_chapter_track(path: Path) -> bool:
+    """Whether a track of the file names a chapter track (moov/trak/tref/chap): what Apple's players read."""
+    with path.open("rb") as f:
+        for name, start, end in _children(f, 0, path.stat().st_size):
+            if name == "moov":
+                return any(_contains(f, trak_start, trak_end, ("tref", "chap"))
+                           for child, trak_start, trak_end in _children(f, start, end) if child == "trak")
+    return False
+
+
+def _contains(f: BinaryIO, start: int, end: int, names: tuple[str, ...]) -> bool:
+    for name, child_start, child_end in _children(f, start, end):
+        if name == names[0]:
+            return len(names) == 1 or _contains(f, child_start, child_end, names[1:])
+    return False
+
+
+def _children(f: BinaryIO, start: int, end: int) -> Iterator[tuple[str, int, int]]:
+    """(name, where its content starts, where it ends) of each atom from `start` to `end`."""
+    offset = start
+    while offset < end:
+        f.seek(offset)
+        header = f.read(16)
+        if len(header) < 8:
+            raise ValueError(f"it ends inside an atom header at byte {offset}: the file was cut short")
+        length, name = struct.unpack(">I4s", header[:8])
+        content = offset + 8
+        if length == 1:  # a 64-bit length follows the name
+            length, content = struct.unpack(">Q", header[8:16])[0], content + 8
+        elif length == 0:  # the atom runs to the end
+            length = end - offset
+        if length < content - offset or offset + length > end:
+            raise ValueError(f"its {name.decode('latin-1')!r} atom claims {length} bytes but only "
+                             f"{end - offset} are left: the file was cut short")
+        yield name.decode("latin-1"), content, offset + length
+        offset += length
 
 
 def plan(path: Path, tags: Tags, pictures: Pictures) -> Retagging:
@@ -74,7 +99,9 @@ def plan(path: Path, tags: Tags, pictures: Pictures) -> Retagging:
                                for field in wanted}
     if tags.chapters:
         wanted["chapters"] = [(round(chapter.start * 1000), chapter.title) for chapter in tags.chapters]
-        current["chapters"] = [(round(chapter.start * 1000), chapter.title) for chapter in audio.chapters or ()]
+        # The Nero list says which chapters the track holds; without the track, Apple's players show none.
+        listed = audio.chapters if _has_chapter_track(path) else None
+        current["chapters"] = [(round(chapter.start * 1000), chapter.title) for chapter in listed or ()]
     changes = changed_fields(current, wanted)
 
     def write() -> None:
