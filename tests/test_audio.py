@@ -309,6 +309,12 @@ def test_a_truncated_file_is_a_clear_error(copy_of, extension, kept):
     assert "truncated or corrupt" in error.value.message
 
 
+def test_a_flac_file_with_an_id3v1_tag_at_its_end_is_whole(copy_of):
+    path = copy_of("flac")
+    path.write_bytes(path.read_bytes() + b"TAG" + b"Old tagger".ljust(125, b"\0"))
+    assert audio.probe(path).codec == "flac"
+
+
 def test_a_corrupt_m4a_index_is_a_clear_error(copy_of):
     path = copy_of("m4a")
     path.write_bytes(path.read_bytes().replace(b"moov", b"moof", 1))

@@ -61,8 +61,10 @@ def _ends_with_whole_frame(path: Path, max_frame_size: int) -> bool:
     with path.open("rb") as f:
         size = f.seek(0, 2)
         window = (max_frame_size or _LARGEST_FRAME) + 2
-        f.seek(max(0, size - window))
+        f.seek(max(0, size - window - _ID3V1_SIZE))
         tail = f.read()
+    if tail[-_ID3V1_SIZE:].startswith(b"TAG"):  # some taggers append an ID3v1 tag even to FLAC
+        tail = tail[:-_ID3V1_SIZE]
     position = len(tail) - 2
     while (position := tail.rfind(b"\xff", 0, position)) >= 0:
         if _frame_header_length(tail[position:position + 16]) and \
@@ -71,6 +73,7 @@ def _ends_with_whole_frame(path: Path, max_frame_size: int) -> bool:
     return False
 
 
+_ID3V1_SIZE = 128
 # The largest frame the format allows when STREAMINFO does not say (65535 samples, 8 channels, 32 bits).
 _LARGEST_FRAME = 2_300_000
 
