@@ -59,3 +59,9 @@ def _encoded(path: Path, pixels: int, image_format: str, **options) -> bytes:
             return buffer.getvalue()
     except (OSError, UnidentifiedImageError) as e:
         raise ArtworkError(f"{path}: not a readable image ({e}); save it as JPEG or PNG") from e
+
+
+def dimensions(data: bytes) -> tuple[int, int]:
+    """Width and height of an image held in memory (one made by `embeddable_jpeg`)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return image.width, image.height

@@ -113,6 +113,22 @@ def check(options: Options) -> None:
     held_back = len(loaded.episodes) - len(loaded.published)
     click.echo(f"{options.config}: OK: {len(loaded.published)} episodes to publish"
                + (f", {held_back} held back (drafts or future dates)" if held_back else "") + ".")
+    _report_tagging_plan(pipeline.tagging_plan(loaded))
+
+
+def _report_tagging_plan(plans) -> None:
+    log = logging.getLogger("podcaster")
+    for plan in plans:
+        if plan.up_to_date:
+            continue
+        if not plan.changes:
+            log.info("%s: would be copied again from its recording; its tags stay as they are", plan.key)
+        else:
+            verb = "would write" if plan.first_copy else "would change"
+            log.info("%s: tagging %s %s", plan.key, verb, ", ".join(plan.changes))
+    pending = sum(not plan.up_to_date for plan in plans)
+    log.info("Tagging: %s.", f"{pending} of {len(plans)} audio files would be tagged" if pending
+             else f"all {len(plans)} tagged audio files are up to date")
 
 
 @cli.command()
@@ -132,6 +148,34 @@ def build(options: Options) -> None:
 
     built = pipeline.build(options.config, strict=options.strict)
     _show_warnings(built.loaded.warnings)
+
+
+@cli.command()
+@click.pass_obj
+def tag(options: Options) -> None:
+    """Only tag: write the tagged copy of each episode's audio into the output folder.
+
+    Title, speakers, show, number, date, cover art and chapters go into a copy
+    of each recording (your recordings are never modified). A copy already
+    tagged from an unchanged recording is left alone. `podcaster check` lists
+    what tagging would change.
+
+    \b
+    Example:
+      podcaster tag && ffprobe feed/episodes/*/*.mp3
+    """
+    from podcaster import pipeline
+
+    tagged = pipeline.tag(options.config, strict=options.strict)
+    _show_warnings(tagged.loaded.warnings)
+    for key in tagged.changed:
+        logging.getLogger("podcaster").debug("tagged %s", key)
+    total = len(tagged.changed) + len(tagged.unchanged)
+    if tagged.changed:
+        click.echo(f"Tagged {len(tagged.changed)} of {total} audio files into {tagged.output_dir}"
+                   + (f"; {len(tagged.unchanged)} were up to date." if tagged.unchanged else "."))
+    else:
+        click.echo(f"Nothing to tag: all {total} audio files in {tagged.output_dir} are up to date.")
 
 
 @cli.command()

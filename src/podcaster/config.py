@@ -53,7 +53,7 @@ class Option:
     example: str
     required: bool = True
     default: Any = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[Any, ...] = ()
     entries: tuple[Option, ...] = ()
 
 
@@ -212,6 +212,9 @@ SCHEMA: tuple[Option, ...] = (
            "10", required=False, default=10),
     *(_url_option(f"links.{key}", f"The show's page on {name}; the home page links to it under Subscribe.",
                   f'"{example}"') for key, name, example in DIRECTORIES),
+    Option("audio.id3_version", int, "The ID3 version of MP3 tags: 4 (ID3v2.4), or 3 (ID3v2.3) for old players "
+           "and car stereos that show no tags otherwise, and for players built on ffmpeg, which skip ID3v2.4 "
+           "chapters that carry an image.", "3", required=False, default=4, choices=(3, 4)),
 )
 
 _BY_KEY = {option.key: option for option in SCHEMA}
@@ -263,6 +266,7 @@ def load(config_path: Path, report: Report) -> Show | None:
         subscribe_links=tuple(SubscribeLink(name, values[f"links.{key}"])
                               for key, name, _ in DIRECTORIES if values[f"links.{key}"]),
         page_size=values["site.page_size"],
+        id3_version=values["audio.id3_version"],
     )
 
 
@@ -376,7 +380,7 @@ def _checked(container: dict[str, Any], name: str, option: Option, field: str, c
         report.error(config_path, field, f"is empty; for example {_assignment(option)}")
         return option.default
     if option.choices and value not in option.choices:
-        report.error(config_path, field, f"is {value!r}; use one of: {', '.join(option.choices)}")
+        report.error(config_path, field, f"is {value!r}; use one of: {', '.join(map(str, option.choices))}")
         return option.default
     if isinstance(value, datetime) and value.tzinfo is None:
         report.error(config_path, field, f"{value.isoformat()} has no time zone; add one, e.g. -04:00 or Z")

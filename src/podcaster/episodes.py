@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import yaml
 
-from podcaster import apple, audio, languages, podcasting, timecodes, transcripts
+from podcaster import apple, audio, chapters as chapter_sources, languages, podcasting, timecodes, transcripts
 from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
 from podcaster.errors import AudioError, Report
 from podcaster.model import (
@@ -44,7 +44,8 @@ FIELDS: tuple[Field, ...] = (
     Field("summary", "One or two sentences; apps show it under the title.", '"What forgiving asks of us."',
           required=True),
     Field("speakers", "Who speaks, as a list.", '["Shaykh Walead Mosaad"]', required=True),
-    Field("audio", "The audio file beside episode.md (MP3 or M4A).", "episode.mp3", required=True),
+    Field("audio", "The audio file beside episode.md: MP3, M4A, Opus, Ogg Vorbis or FLAC.", "episode.mp3",
+          required=True),
     Field("number", "Episode number (itunes:episode).", "3"),
     Field("season", "Season number (itunes:season).", "1"),
     Field("type", "full, trailer or bonus (itunes:episodeType).", "full"),
@@ -54,7 +55,9 @@ FIELDS: tuple[Field, ...] = (
     Field("transcript", "A transcript file beside episode.md, or a list of them, each a file name or "
           "{file, language}: .vtt, .srt, .json, .html or .txt (podcast:transcript; timed ones as captions).",
           "transcript.vtt"),
-    Field("chapters", "A list of {start, title, url} entries; start as MM:SS or H:MM:SS.",
+    Field("chapters", "A list of {start, title, url, image} entries (start as MM:SS or H:MM:SS, image a file "
+          "beside episode.md), or the name of a Podcasting 2.0 JSON chapters file beside it. Without it, show-notes "
+          "lines that start with a timestamp (00:00 Welcome) are the chapters.",
           '[{start: "00:00", title: "Welcome"}]'),
     Field("draft", "true keeps the episode out of every build and publish.", "false"),
     Field("number_display", "How apps should show the number, up to 32 characters (podcast:episode display).",
@@ -125,7 +128,11 @@ def load(source: Path, report: Report) -> Episode | None:
     audio_path = reader.get("audio", _file(source))
     cover = reader.get("cover", _file(source))
     transcript_files = reader.get("transcript", _transcripts(source), default=())
-    chapters = reader.get("chapters", _chapters, default=())
+    chapters = reader.get("chapters", _chapters(source))
+    if chapters is None:
+        chapters, not_chapters = chapter_sources.from_notes(notes)
+        if not_chapters:
+            report.warn(source, "show notes", f"{not_chapters}; fix them, or set `chapters` in the front matter")
     number_display = reader.get("number_display", _short_text(podcasting.MAX_DISPLAY))
     persons = reader.get("persons", _persons, default=())
     soundbites = reader.get("soundbites", _soundbites, default=())
@@ -313,25 +320,12 @@ def _file(source: Path) -> Callable[[Any], Path]:
     return convert
 
 
-def _chapters(value: Any) -> tuple[Chapter, ...]:
-    if not isinstance(value, list):
-        raise ValueError("must be a list of {start, title} entries")
-    chapters = []
-    for position, entry in enumerate(value, 1):
-        if not isinstance(entry, dict) or "start" not in entry or not isinstance(entry.get("title"), str):
-            raise ValueError(f"entry {position} needs a `start` and a `title`")
-        start = entry["start"]
-        try:
-            seconds = float(start) if isinstance(start, (int, float)) else timecodes.parse(str(start))
-        except ValueError as e:
-            raise ValueError(f"entry {position}: {e}") from None
-        if chapters and seconds <= chapters[-1].start:
-            raise ValueError(f"entry {position} ({entry['title']!r}) must start after the one before it")
-        url = entry.get("url")
-        if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-            raise ValueError(f"entry {position}: url {url!r} must be an http(s) URL")
-        chapters.append(Chapter(start=seconds, title=entry["title"].strip(), url=url))
-    return tuple(chapters)
+def _chapters(source: Path) -> Callable[[Any], tuple[Chapter, ...]]:
+    def convert(value: Any) -> tuple[Chapter, ...]:
+        if isinstance(value, str):
+            return chapter_sources.from_json_file(_file(source)(value), source)
+        return chapter_sources.from_front_matter(value, source)
+    return convert
 
 
 def _short_text(limit: int) -> Callable[[Any], str]:
@@ -411,6 +405,11 @@ def _alternates(source: Path) -> Callable[[Any], tuple[AlternateAudio, ...]]:
             if mime_type is None:
                 raise ValueError(f"{where}: {path.name} is not an audio format apps know; "
                                  f"use {', '.join(podcasting.ALTERNATE_AUDIO_TYPES)}")
+            if path.suffix.lower() in audio.SUPPORTED_EXTENSIONS:
+                try:
+                    audio.probe(path)  # a corrupt alternate is refused now, not half-way through a build
+                except AudioError as e:
+                    raise ValueError(f"{where}: {e.message}") from None
             title = _optional_text(entry, "title", where, podcasting.MAX_DISPLAY)
             alternates.append(AlternateAudio(path, mime_type, title))
         return tuple(alternates)

@@ -16,7 +16,6 @@ from podcaster.model import Chapter
 log = logging.getLogger(__name__)
 
 _AUDACITY = re.compile(r"^(\d+(?:\.\d+)?)\t(\d+(?:\.\d+)?)\t(.*)$")
-_TIMESTAMP_LINE = re.compile(r"^\[?((?:\d+:)?\d{1,2}:\d{2}(?:\.\d+)?)\]?\s*(?:[-–—:|]\s*)?(.+)$")
 
 
 def read(path: Path) -> list[Chapter]:
@@ -60,9 +59,9 @@ def _from_line(path: Path, number: int, line: str) -> Chapter:
     if audacity:
         start, _end, title = audacity.groups()
         return Chapter(float(start), title.strip() or f"Chapter at {timecodes.format_clock(float(start))}")
-    stamped = _TIMESTAMP_LINE.match(line.strip())
+    stamped = timecodes.split_stamped(line)
     if stamped:
-        return Chapter(timecodes.parse(stamped.group(1)), stamped.group(2).strip())
+        return Chapter(*stamped)
     raise EpisodeError(f"{path}: line {number}: {line!r} is not a marker; "
                        "write `HH:MM:SS Title`, an Audacity label line, or use a .csv file")
 

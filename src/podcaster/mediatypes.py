@@ -9,7 +9,7 @@ CONTENT_TYPES = {
     ".m4a": "audio/x-m4a",
     ".m4b": "audio/x-m4a",
     ".mp4": "audio/x-m4a",
-    ".opus": "audio/opus",
+    ".opus": "audio/ogg",
     ".ogg": "audio/ogg",
     ".oga": "audio/ogg",
     ".flac": "audio/flac",

@@ -209,6 +209,7 @@ class Show:
     recording: EncodingSettings = field(default_factory=EncodingSettings)
     subscribe_links: tuple[SubscribeLink, ...] = ()
     page_size: int = 10  # episodes per archive, series, season or speaker page
+    id3_version: int = 4  # of the tags in MP3 files: 4, or 3 for old players
 
     @property
     def feed_url(self) -> str:
@@ -227,7 +228,7 @@ class Chapter:
 class AudioInfo:
     """What probing the real file found: nothing here is taken from the front matter."""
 
-    format: str  # "mp3", "m4a"
+    format: str  # "mp3", "m4a", "opus", "vorbis" or "flac"
     mime_type: str
     codec: str
     duration: float  # seconds

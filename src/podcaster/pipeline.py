@@ -51,6 +51,24 @@ class Built:
 
 
 @dataclass(frozen=True)
+class Tagged:
+    loaded: Loaded
+    output_dir: Path
+    changed: list[str]  # the audio copies tagged (again) by this run
+    unchanged: list[str]  # those already tagged as they should be
+
+
+@dataclass(frozen=True)
+class TagPlan:
+    """What tagging would do to one episode's published audio, as `check` reports it."""
+
+    key: str
+    up_to_date: bool
+    changes: tuple[str, ...]  # the tag fields it would write; empty: a fresh copy with the same tags
+    first_copy: bool  # no tagged copy exists yet
+
+
+@dataclass(frozen=True)
 class Published:
     built: Built
     target: str
@@ -66,6 +84,7 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     all_episodes = episode_files.load_all(episodes_dir, report)
     if show:
         feedcheck.check(show, all_episodes, report)
+    _check_tagging_tools(all_episodes, report)
     report.raise_if_failed(strict=strict)
     assert show is not None
     moment = now or datetime.now(timezone.utc)
@@ -104,6 +123,41 @@ def watched_sources(config_path: Path) -> list[Path]:
     """What a preview is built from: the config, the episodes and the templates."""
     show = _load_config(config_path)
     return [config_path, show.episodes_dir, show.templates_dir, default_templates_dir()]
+
+
+def tag(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Tagged:
+    """Only the tagging step: write the tagged copy of each published episode's audio into the
+    output folder, where `build` finds it done; pages, feed and other files are left as they are."""
+    loaded = load(config_path, strict=strict, now=now)
+    show = loaded.show
+    layout = Layout.of(show)
+    writer = SiteWriter(show.output_dir)
+    keys = [layout.audio_key(episode) for episode in loaded.published]
+    for key, episode in zip(keys, loaded.published):
+        _write_tagged_audio(writer, key, episode, show, layout)
+    writer.finish(complete=False)
+    return Tagged(loaded, show.output_dir, writer.changed, [key for key in keys if key not in writer.changed])
+
+
+def tagging_plan(loaded: Loaded) -> list[TagPlan]:
+    """What a build would do to each published episode's tagged copy; reads files, writes nothing.
+
+    The tags are compared with the copy already in the output folder, or with the recording when
+    there is no copy yet."""
+    show = loaded.show
+    layout = Layout.of(show)
+    writer = SiteWriter(show.output_dir)
+    plans = []
+    for episode in loaded.published:
+        key = layout.audio_key(episode)
+        tags = tags_for(episode, show, layout)
+        if writer.is_current(key, episode.audio, _recipe(tags)):
+            plans.append(TagPlan(key, True, (), False))
+            continue
+        copy = show.output_dir / key
+        baseline = copy if copy.is_file() else episode.audio
+        plans.append(TagPlan(key, False, audio.plan(baseline, tags).changes, not copy.is_file()))
+    return plans
 
 
 def publish(config_path: Path, *, strict: bool = False, target: str | None = None,
@@ -281,7 +335,11 @@ def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout:
         writer.copy(layout.transcript_key(episode, transcript.path), transcript.path)
     for alternate in episode.alternates:
         key = layout.alternate_key(episode, alternate.path)
-        writer.copy(key, alternate.path)
+        if alternate.path.suffix.lower() in audio.SUPPORTED_EXTENSIONS:
+            # Another encoding of the same episode carries the same tags and chapters.
+            _write_tagged_audio(writer, key, episode, show, layout, source=alternate.path)
+        else:
+            writer.copy(key, alternate.path)
         media.sizes[key] = (show.output_dir / key).stat().st_size
         media.integrity[key] = feed.sri(sha256_of(show.output_dir / key))
     if episode.chapters:
@@ -300,9 +358,23 @@ def _write_site_images(writer: SiteWriter, images: list[pages.SiteImage]) -> Non
                           artwork.page_image(image.source, image.pixels, image.image_format)))
 
 
-def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout) -> None:
-    """The published audio is a tagged copy; the producer's recording is only ever read."""
-    tags = audio.Tags(
+def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout,
+                        source: Path | None = None) -> None:
+    """The published audio is a tagged copy; the producer's recording (`source`, by default the
+    episode's audio) is only ever read."""
+    tags = tags_for(episode, show, layout)
+    recording = source or episode.audio
+
+    def make(partial: Path) -> None:
+        shutil.copyfile(recording, partial)
+        audio.tag(partial, tags)
+
+    writer.derive(key, recording, _recipe(tags), make)
+
+
+def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
+    """What the published copy of the episode's audio carries: the same metadata as its feed entry."""
+    return audio.Tags(
         title=episode.title,
         artist=", ".join(episode.speakers),
         album=show.title,
@@ -318,15 +390,25 @@ def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Sh
         disc=episode.season,
         cover=episode.cover or show.artwork,
         chapters=episode.chapters,
+        category=show.category,
+        id3_version=show.id3_version,
     )
-    # The recipe names everything the copy is made from, the cover image's bytes included.
-    recipe = hashlib.sha256(repr((asdict(tags), _file_stamp(tags.cover))).encode()).hexdigest()
 
-    def make(partial: Path) -> None:
-        partial.write_bytes(episode.audio.read_bytes())
-        audio.tag(partial, tags)
 
-    writer.derive(key, episode.audio, recipe, make)
+def _recipe(tags: audio.Tags) -> str:
+    """A digest of everything a tagged copy is made from, the bytes of its images included."""
+    images = [tags.cover, *(chapter.image for chapter in tags.chapters)]
+    return hashlib.sha256(repr((asdict(tags), [_file_stamp(image) for image in images])).encode()).hexdigest()
+
+
+def _check_tagging_tools(episodes: list[Episode], report: Report) -> None:
+    if ffmpeg.available():
+        return
+    for episode in episodes:
+        if audio.needs_ffmpeg(episode.audio_info, bool(episode.chapters)):
+            report.error(episode.source, "chapters",
+                         f"chapters in M4A audio ({episode.audio.name}) are written with ffmpeg, which is not "
+                         f"installed; {ffmpeg.INSTALL_HINT}, or set `chapters: []` to publish it without chapters")
 
 
 def _file_stamp(path: Path | None) -> tuple[int, int] | None:
