@@ -12,7 +12,10 @@ For each `episodes/<slug>/episode.md` it reads the YAML front matter and writes:
   chapter placed exactly at its `start` so the chapter marks fall on the spoken words.
   MP3 is 32 kbit/s CBR, AAC asks ffmpeg for 32 kbit/s; both are mono at 22,050 Hz and
   carry no metadata (podcaster writes the tags).
-* the file named by `cover`: a 1400x1400 RGB JPEG in a colour of its own, showing the
+* each file named by `alternates` (`.opus`): the same narration in another encoding, 24 kbit/s Opus.
+* each file named by `transcript` (`.vtt`, `.srt`, `.json`, `.html` or `.txt`): what the narration
+  says, one cue per spoken segment, timed from where the segment starts to where its words end.
+* the file named by `cover`, if any: a 1400x1400 RGB JPEG in a colour of its own, showing the
   episode number, title and speakers.
 
 It also writes `episodes/artwork.jpg`, the show's 1400x1400 artwork.
@@ -28,6 +31,8 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import html
+import json
 import math
 import re
 import subprocess
@@ -50,6 +55,10 @@ ENCODERS = {
     ".mp3": ["-codec:a", "libmp3lame", "-b:a", "32k", "-id3v2_version", "0", "-write_id3v1", "0"],
     ".m4a": ["-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart"],
 }
+ALTERNATE_ENCODERS = {
+    ".opus": ["-c:a", "libopus", "-b:a", "24k", "-ar", "48000"],
+}
+NARRATOR = "Narrator"  # the synthetic voice that reads every episode
 
 SIZE = 1400
 SCALE = 2  # images are drawn at twice the size, then reduced, for smooth edges
@@ -130,7 +139,8 @@ def sentence(text: str) -> str:
 def narration(meta: dict) -> list[tuple[float, str, str]]:
     """(start in seconds, label, text) of each spoken segment, in order."""
     speakers = " and ".join(meta["speakers"])
-    intro = [f"{SHOW_TITLE}. Episode {meta['number']}.", sentence(meta["title"]), f"With {speakers}."]
+    label = f"Episode {meta['number']}." if meta.get("number") else f"{str(meta.get('type', 'episode')).capitalize()}."
+    intro = [f"{SHOW_TITLE}. {label}", sentence(meta["title"]), f"With {speakers}."]
     if meta.get("series"):
         intro.append(sentence(f"From the series: {meta['series']}"))
     intro.append(sentence(meta["summary"]))
@@ -142,11 +152,16 @@ def narration(meta: dict) -> list[tuple[float, str, str]]:
     return segments
 
 
-def make_audio(meta: dict, out: Path, workdir: Path) -> float:
-    """Write the narration to `out` (MP3 or M4A by its suffix); return its length in seconds."""
+def make_audio(meta: dict, out: Path, workdir: Path, alternates: list[Path]) -> tuple[float, list[tuple[float, float, str]]]:
+    """Write the narration to `out` (MP3 or M4A by its suffix) and to each of `alternates`; return
+    its length in seconds and each spoken segment as (start, end of its words, text)."""
     if out.suffix not in ENCODERS:
         raise SystemExit(f"{out}: audio must end in {' or '.join(ENCODERS)}")
+    for alternate in alternates:
+        if alternate.suffix not in ALTERNATE_ENCODERS:
+            raise SystemExit(f"{alternate}: alternates must end in {' or '.join(ALTERNATE_ENCODERS)}")
     pcm = bytearray()
+    cues = []
     for start, label, text in narration(meta):
         offset = 2 * round(start * SAMPLE_RATE)
         if offset < len(pcm):
@@ -157,6 +172,7 @@ def make_audio(meta: dict, out: Path, workdir: Path) -> float:
             )
         pcm.extend(bytes(offset - len(pcm)))
         pcm.extend(speak(text, workdir))
+        cues.append((start, len(pcm) / 2 / SAMPLE_RATE, text))
     pcm.extend(bytes(2 * round(TAIL_SECONDS * SAMPLE_RATE)))
 
     wav_path = workdir / "narration.wav"
@@ -171,7 +187,47 @@ def make_audio(meta: dict, out: Path, workdir: Path) -> float:
          "-fflags", "+bitexact", "-flags:a", "+bitexact", str(out)],
         check=True,
     )
-    return len(pcm) / 2 / SAMPLE_RATE
+    for alternate in alternates:
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav_path),
+             "-map_metadata", "-1", "-ac", "1", *ALTERNATE_ENCODERS[alternate.suffix],
+             "-fflags", "+bitexact", "-flags:a", "+bitexact", str(alternate)],
+            check=True,
+        )
+    return len(pcm) / 2 / SAMPLE_RATE, cues
+
+
+# --- transcripts --------------------------------------------------------------------------
+
+
+def clock(seconds: float, separator: str = ".") -> str:
+    """HH:MM:SS.mmm (VTT) or HH:MM:SS,mmm (SRT)."""
+    millis = round(seconds * 1000)
+    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}{separator}{millis % 1000:03d}"
+
+
+def transcript(cues: list[tuple[float, float, str]], suffix: str) -> str:
+    """The narration's cues as a transcript in the format `suffix` names (the namespace's four, and text)."""
+    if suffix == ".vtt":
+        return "WEBVTT\n\n" + "".join(f"{clock(a)} --> {clock(b)}\n<v {NARRATOR}>{text}\n\n" for a, b, text in cues)
+    if suffix == ".srt":
+        return "".join(f"{n}\n{clock(a, ',')} --> {clock(b, ',')}\n{text}\n\n" for n, (a, b, text) in enumerate(cues, 1))
+    if suffix == ".json":
+        segments = [{"speaker": NARRATOR, "startTime": round(a, 3), "endTime": round(b, 3), "body": text}
+                    for a, b, text in cues]
+        return json.dumps({"version": "1.0.0", "segments": segments}, ensure_ascii=False, indent=2) + "\n"
+    if suffix == ".html":
+        return "".join(f"<cite>{NARRATOR}:</cite>\n<time>{int(a) // 60}:{int(a) % 60:02d}</time>\n<p>{html.escape(text)}</p>\n"
+                       for a, _, text in cues)
+    if suffix == ".txt":
+        return "".join(f"{text}\n\n" for _, _, text in cues)
+    raise SystemExit(f"transcripts must end in .vtt, .srt, .json, .html or .txt, not {suffix}")
+
+
+def file_names(value: object) -> list[str]:
+    """The file names of a front matter entry that is a name, or a list of names or {file: …} entries."""
+    items = [value] if isinstance(value, (str, dict)) else list(value or [])
+    return [item["file"] if isinstance(item, dict) else item for item in items]
 
 
 # --- images -------------------------------------------------------------------------------
@@ -301,9 +357,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for md in sources:
             meta = front_matter(md)
-            duration = make_audio(meta, md.parent / meta["audio"], Path(tmp))
-            make_cover(meta, md.parent / meta["cover"])
-            print(f"{md.parent.name}: {meta['audio']} ({duration:.1f}s), {meta['cover']}")
+            alternates = [md.parent / name for name in file_names(meta.get("alternates"))]
+            duration, cues = make_audio(meta, md.parent / meta["audio"], Path(tmp), alternates)
+            made = [f"{meta['audio']} ({duration:.1f}s)", *(a.name for a in alternates)]
+            for name in file_names(meta.get("transcript")):
+                (md.parent / name).write_text(transcript(cues, Path(name).suffix), encoding="utf-8")
+                made.append(name)
+            if meta.get("cover"):
+                make_cover(meta, md.parent / meta["cover"])
+                made.append(meta["cover"])
+            print(f"{md.parent.name}: {', '.join(made)}")
     if not args.slugs:
         make_artwork(args.episodes / "artwork.jpg")
         print("artwork.jpg")

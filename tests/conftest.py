@@ -49,14 +49,47 @@ class ShowCopy:
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-@pytest.fixture
-def show(tmp_path: Path) -> ShowCopy:
-    """The repository's sample show (podcast.toml + episodes/), copied so tests may change it."""
-    root = tmp_path / "show"
+def copy_sample_show(root: Path) -> ShowCopy:
+    """The repository's sample show (podcast.toml + episodes/), copied into `root`."""
     root.mkdir()
     shutil.copy(REPO / "podcast.toml", root / "podcast.toml")
     shutil.copytree(REPO / "episodes", root / "episodes")
     return ShowCopy(root)
+
+
+@pytest.fixture
+def show(tmp_path: Path) -> ShowCopy:
+    """The repository's sample show, copied so tests may change it."""
+    return copy_sample_show(tmp_path / "show")
+
+
+# The site tests' edits to the sample: subscribe links to show, and 4 episodes a page so the
+# archive has several pages.
+SITE_LINKS = {"apple": "https://podcasts.apple.com/podcast/id1234567890",
+              "spotify": "https://open.spotify.com/show/4rOoJ6Egrf8K2IrywzwOMk"}
+SITE_PAGE_SIZE = 4
+
+
+def with_site_settings(show: ShowCopy) -> ShowCopy:
+    links = "".join(f'{key} = "{url}"\n' for key, url in SITE_LINKS.items())
+    with show.config.open("a", encoding="utf-8") as config:
+        config.write(f"\n[site]\npage_size = {SITE_PAGE_SIZE}\n\n[links]\n{links}")
+    return show
+
+
+def site_pages(folder: Path) -> list[Path]:
+    """The HTML pages of a built site: every .html file but the episodes' HTML transcripts, which are
+    copies of the producer's files for podcast apps, not pages of ours."""
+    return sorted(p for p in folder.rglob("*.html") if "transcripts" not in p.relative_to(folder).parts)
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> ShowCopy:
+    """The sample show with subscribe links and paginated lists, published once; tests only read it."""
+    show = with_site_settings(copy_sample_show(tmp_path_factory.mktemp("site") / "show"))
+    result = show.run("publish")
+    assert result.exit_code == 0, result.output
+    return show
 
 
 # --- A real S3 server (SeaweedFS) for the publishing tests -------------------------------------
@@ -122,8 +155,19 @@ def publish_to_a_new_bucket(show: ShowCopy, server: SeaweedServer) -> BucketShow
     return BucketShow(show, bucket, admin)
 
 
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample show's output folder, built once: the publishing tests start from a copy, as a
+    producer publishes what they built, and the build finds it current instead of tagging again."""
+    show = copy_sample_show(tmp_path_factory.mktemp("built") / "show")
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    return show.output
+
+
 @pytest.fixture
-def bucket_show(show: ShowCopy, seaweed: SeaweedServer, aws_env: None) -> BucketShow:
+def bucket_show(show: ShowCopy, seaweed: SeaweedServer, aws_env: None, built_sample: Path) -> BucketShow:
+    shutil.copytree(built_sample, show.output)  # copy2 keeps the times the build's cache compares
     return publish_to_a_new_bucket(show, seaweed)
 
 

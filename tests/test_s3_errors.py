@@ -24,11 +24,13 @@ def _retarget(target: BucketShow, old: str, new: str) -> None:
 
 def test_bad_credentials_are_one_line_and_never_printed(bucket_show: BucketShow, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret-at-all")
+    build_state = bucket_show.show.output / ".podcaster-build.json"
+    built_at = build_state.stat().st_mtime_ns
     result = bucket_show.run("-vv", "publish")
     error = _one_line_error(result)
     assert "refused the credentials (SignatureDoesNotMatch)" in error and "AWS_SECRET_ACCESS_KEY" in error
     assert "not-the-secret-at-all" not in result.output and ACCESS_KEY not in result.output
-    assert not bucket_show.show.output.exists()  # stopped before building anything
+    assert build_state.stat().st_mtime_ns == built_at  # stopped before building
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY")
     error = _one_line_error(bucket_show.run("publish"))

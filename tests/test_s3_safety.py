@@ -18,46 +18,49 @@ from test_s3_publish import _assert_feed_is_consistent, _audio, _built_files, _m
 GONE = "will-allah-forgive-me"
 
 
-def _files_of(slug: str, keys: set[str]) -> set[str]:
-    return {key for key in keys if key.startswith(f"episodes/{slug}/")}
+def _unpublish(target: BucketShow) -> set[str]:
+    """Make GONE a draft; the keys that then leave the site (its files, and pages only it was on)."""
+    before = set(_built_files(target))
+    _set_draft(target, GONE, True)
+    assert target.run("build").exit_code == 0
+    left = before - set(_built_files(target))
+    assert _audio(GONE) in left
+    return left
 
 
 def test_an_unpublished_episode_leaves_the_feed_and_its_files_stay(bucket_show: BucketShow):
     assert bucket_show.run("publish").exit_code == 0
-    files = _files_of(GONE, bucket_show.keys())
-    assert files
-    _set_draft(bucket_show, GONE, True)
+    left = _unpublish(bucket_show)
     result = bucket_show.run("publish")
     assert result.exit_code == 0, result.output
     assert b"Will Allah Forgive Me" not in bucket_show.read("feed.xml")
-    assert files <= bucket_show.keys()
-    assert files <= set(_manifest(bucket_show))  # still published, so still recorded
-    assert f"{len(files)} files no longer part of the site stay" in result.stdout
+    assert left <= bucket_show.keys()
+    assert left <= set(_manifest(bucket_show))  # still published, so still recorded
+    assert f"{len(left)} files no longer part of the site stay" in result.stdout
 
 
 def test_prune_lists_then_deletes_after_the_feed(bucket_show: BucketShow, s3_calls: S3Calls):
     assert bucket_show.run("publish").exit_code == 0
-    files = _files_of(GONE, bucket_show.keys())
-    _set_draft(bucket_show, GONE, True)
+    left = _unpublish(bucket_show)
 
     preview = bucket_show.run("publish", "--dry-run", "--prune")
     assert preview.exit_code == 0, preview.output
     assert {line.strip().removeprefix("delete ") for line in preview.stdout.splitlines()
-            if line.strip().startswith("delete ")} == files
-    assert files <= bucket_show.keys()
+            if line.strip().startswith("delete ")} == left
+    assert left <= bucket_show.keys()
 
     s3_calls.clear()
     result = bucket_show.run("publish", "--prune")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     announced = [i for i, line in enumerate(lines) if line.startswith("will delete ")]
-    assert {lines[i].split()[2] for i in announced} == files
+    assert {lines[i].split()[2] for i in announced} == left
     assert max(announced) < lines.index("uploading feed.xml")
     operations = s3_calls.operations()
     assert operations.index("DeleteObjects") > s3_calls.calls.index(("PutObject", "show/feed.xml"))
-    assert not files & bucket_show.keys()
-    assert not files & set(_manifest(bucket_show))
-    assert f"Deleted {len(files)} files" in result.stdout
+    assert not left & bucket_show.keys()
+    assert not left & set(_manifest(bucket_show))
+    assert f"Deleted {len(left)} files" in result.stdout
     _assert_feed_is_consistent(bucket_show)
 
 

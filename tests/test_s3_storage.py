@@ -13,6 +13,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from lxml import etree
 
 from conftest import BucketShow, S3Calls
 from podcaster import mediatypes
@@ -103,7 +104,7 @@ def test_listeners_read_the_published_show_through_a_bucket_policy(bucket_show: 
         assert response.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
         assert response.headers["Cache-Control"] == "public, max-age=300"
         feed = response.read()
-    audio_url = feed.split(b'<enclosure url="')[1].split(b'"')[0].decode()
+    audio_url = etree.fromstring(feed).find("./channel/item/enclosure").get("url")
     assert audio_url.startswith(public_url)
     with urllib.request.urlopen(audio_url) as response:
         assert response.headers["Content-Type"] in ("audio/mpeg", "audio/x-m4a")

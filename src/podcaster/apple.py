@@ -47,3 +47,17 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 
 SHOW_TYPES = ("episodic", "serial")
 EPISODE_TYPES = ("full", "trailer", "bonus")
+
+# Enclosure types Apple Podcasts accepts (M4A, MP3, MOV, MP4, M4V, PDF); anything else, Opus
+# included, can only be offered beside the enclosure (podcast:alternateEnclosure).
+ENCLOSURE_TYPES = ("audio/mpeg", "audio/x-m4a", "audio/mp4", "video/quicktime", "video/mp4", "video/x-m4v",
+                   "application/pdf")
+
+# Artwork: JPEG or PNG named .jpg or .png, in RGB, square, 1400 to 3000 pixels a side.
+ARTWORK_FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
+ARTWORK_MODES = ("RGB", "RGBA", "P")
+ARTWORK_MIN_PIXELS = 1400
+ARTWORK_MAX_PIXELS = 3000
+
+# The channel description, and each episode's, in bytes.
+DESCRIPTION_MAX_BYTES = 4000

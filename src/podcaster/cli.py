@@ -95,6 +95,22 @@ def check(options: Options) -> None:
     held_back = len(loaded.episodes) - len(loaded.published)
     click.echo(f"{options.config}: OK: {len(loaded.published)} episodes to publish"
                + (f", {held_back} held back (drafts or future dates)" if held_back else "") + ".")
+    _report_tagging_plan(pipeline.tagging_plan(loaded))
+
+
+def _report_tagging_plan(plans) -> None:
+    log = logging.getLogger("podcaster")
+    for plan in plans:
+        if plan.up_to_date:
+            continue
+        if not plan.changes:
+            log.info("%s: would be copied again from its recording; its tags stay as they are", plan.key)
+        else:
+            verb = "would write" if plan.first_copy else "would change"
+            log.info("%s: tagging %s %s", plan.key, verb, ", ".join(plan.changes))
+    pending = sum(not plan.up_to_date for plan in plans)
+    log.info("Tagging: %s.", f"{pending} of {len(plans)} audio files would be tagged" if pending
+             else f"all {len(plans)} tagged audio files are up to date")
 
 
 @cli.command()
@@ -114,6 +130,34 @@ def build(options: Options) -> None:
 
     built = pipeline.build(options.config, strict=options.strict)
     _show_warnings(built.loaded.warnings)
+
+
+@cli.command()
+@click.pass_obj
+def tag(options: Options) -> None:
+    """Only tag: write the tagged copy of each episode's audio into the output folder.
+
+    Title, speakers, show, number, date, cover art and chapters go into a copy
+    of each recording (your recordings are never modified). A copy already
+    tagged from an unchanged recording is left alone. `podcaster check` lists
+    what tagging would change.
+
+    \b
+    Example:
+      podcaster tag && ffprobe feed/episodes/*/*.mp3
+    """
+    from podcaster import pipeline
+
+    tagged = pipeline.tag(options.config, strict=options.strict)
+    _show_warnings(tagged.loaded.warnings)
+    for key in tagged.changed:
+        logging.getLogger("podcaster").debug("tagged %s", key)
+    total = len(tagged.changed) + len(tagged.unchanged)
+    if tagged.changed:
+        click.echo(f"Tagged {len(tagged.changed)} of {total} audio files into {tagged.output_dir}"
+                   + (f"; {len(tagged.unchanged)} were up to date." if tagged.unchanged else "."))
+    else:
+        click.echo(f"Nothing to tag: all {total} audio files in {tagged.output_dir} are up to date.")
 
 
 @cli.command()
@@ -143,6 +187,11 @@ def publish(options: Options, target: str | None, dry_run: bool, prune: bool, ve
       podcaster publish --dry-run --prune
       podcaster publish --target s3://my-bucket/podcast --json
     """
+    _publish(options, target, dry_run=dry_run, prune=prune, verify=verify, as_json=as_json)
+
+
+def _publish(options: Options, target: str | None, *, dry_run: bool = False, prune: bool = False,
+             verify: bool = False, as_json: bool = False) -> None:
     from podcaster import pipeline, progress
 
     if as_json:
@@ -218,32 +267,155 @@ def _mention_kept(kept: list[str]) -> None:
 
 
 @cli.command()
+@click.argument("title")
+@click.option("--slug", help="The episode's folder name (default: made from the title).")
+@click.option("--recording", "recording_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A recording (WAV, FLAC, MKV, MP4, … anything ffmpeg reads) to trim, normalise and encode.")
+@click.option("--markers", "markers_path", type=click.Path(dir_okay=False, path_type=Path),
+              help='Chapter markers: "HH:MM:SS Title" lines, an Audacity label track, or a CSV (start,title).')
+@click.option("--speaker", "speakers", multiple=True,
+              help="Who speaks; repeat for several (default: `speakers` in podcast.toml).")
+@click.option("--summary", help="The episode's summary (default: the title and the date).")
+@click.option("--from-live", "from_live", metavar="GUID",
+              help="The episode is this announced [[live]] stream: it keeps the stream's GUID, and the entry goes.")
+@click.option("--publish", "then_publish", is_flag=True, help="Publish the show once the episode is made.")
+@click.pass_obj
+def new(options: Options, title: str, slug: str | None, recording_path: Path | None, markers_path: Path | None,
+        speakers: tuple[str, ...], summary: str | None, from_live: str | None, then_publish: bool) -> None:
+    """Create episodes/<slug>/episode.md for a new episode; never overwrites one.
+
+    The new episode gets the next number, the date now in the show's time
+    zone, a GUID written once, and the show's default speakers. With
+    --recording, the recording is trimmed of leading and trailing silence,
+    normalised to the configured loudness (default -16 LUFS, true peak
+    -1 dBTP, two passes) and encoded; markers move with the trimmed silence.
+    The recording itself is never modified.
+
+    \b
+    Examples:
+      podcaster new "Forgiveness and the Heart"
+      podcaster new "Q&A after the stream" --recording stream.mkv --markers chat.txt --publish
+    """
+    from podcaster import pipeline, progress
+
+    with progress.fraction("Encoding") as on_progress:
+        created = pipeline.new_episode(options.config, title, slug=slug, recording_path=recording_path,
+                                       markers_path=markers_path, speakers=speakers, summary=summary,
+                                       from_live=from_live, on_progress=on_progress)
+    click.echo(f"Created {created.source}" + (f" with {', '.join(p.name for p in created.audio)}" if created.audio
+                                              else "; add its audio beside it") +
+               (f" and {len(created.chapters)} chapters." if created.chapters else "."))
+    if then_publish:
+        _publish(options, target=None)
+
+
+@cli.command()
+@click.argument("title", required=False)
+@click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S",
+                                              "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+              help="When the stream starts (ISO 8601; without a zone, the show's time zone).")
+@click.option("--end", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S",
+                                            "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+              help="When it is planned to end (or, with --status ended, when it did).")
+@click.option("--url", "stream_url", metavar="URL", help="The stream itself, e.g. https://live.example.org/stream.mp3.")
+@click.option("--page", "page_url", metavar="URL", help="A page any browser can follow it on (default: the website).")
+@click.option("--type", "stream_type", metavar="MIME", help="The stream's type (default: from the URL).")
+@click.option("--summary", help="What the stream is about.")
+@click.option("--guid", metavar="GUID", help="With --status: the announced stream to move along.")
+@click.option("--status", type=click.Choice(["live", "ended"]), help="Mark the stream --guid as live, or ended.")
+@click.option("--publish", "then_publish", is_flag=True, help="Publish the show afterwards, so apps see it now.")
+@click.pass_obj
+def live(options: Options, title: str | None, start, end, stream_url: str | None, page_url: str | None,
+         stream_type: str | None, summary: str | None, guid: str | None, status: str | None,
+         then_publish: bool) -> None:
+    """Announce a livestream in the feed (podcast:liveItem), then move it along.
+
+    A stream is a [[live]] table in podcast.toml. Announcing adds one with
+    status "pending" and a new GUID; `--guid G --status live` when it starts,
+    `--guid G --status ended` when it is over; `podcaster new --from-live G`
+    turns it into an episode with the same GUID. Add --publish to each step.
+
+    \b
+    Examples:
+      podcaster live "Questions on forgiveness" --start 2026-12-01T20:00 \\
+          --url https://live.example.org/stream.mp3 --publish
+      podcaster live --guid 0f6d1a2b-… --status live --publish
+      podcaster new "Questions on forgiveness" --from-live 0f6d1a2b-… --recording stream.mkv --publish
+    """
+    from podcaster import pipeline
+
+    if guid or status:
+        if not (guid and status) or title or start or stream_url:
+            raise click.UsageError("to move a stream along, give --guid and --status only (and --end)")
+        pipeline.update_live(options.config, guid, status=status, end=end)
+        click.echo(f"Stream {guid} is now {status}.")
+    else:
+        if not (title and start and stream_url):
+            raise click.UsageError("to announce a stream, give its TITLE, --start and --url")
+        guid = pipeline.announce_live(options.config, title, start=start, stream_url=stream_url, page_url=page_url,
+                                      end=end, stream_type=stream_type, summary=summary)
+        click.echo(f"Announced {title!r} (guid {guid}); it is pending until `podcaster live --guid {guid} --status live`.")
+    if then_publish:
+        _publish(options, target=None)
+
+
+@cli.command()
 @click.option("--directory", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Serve this folder instead of the local publish target.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--watch", is_flag=True,
+              help="Preview the show as you edit it: build it (with local URLs) and rebuild on every change.")
 @click.pass_obj
-def serve(options: Options, directory: Path | None, port: int) -> None:
-    """Preview the published show at http://127.0.0.1:PORT/ (audio seeks: Range requests work).
+def serve(options: Options, directory: Path | None, port: int, watch: bool) -> None:
+    """Preview the show at http://127.0.0.1:PORT/ (audio seeks: Range requests work).
 
-    Serves the folder of a file:// publish target; run `podcaster publish` first.
-    Stop it with Ctrl-C.
+    Without --watch, serves the folder of a file:// publish target: run
+    `podcaster publish` first. With --watch, builds a preview of the show into
+    .podcaster-preview/ and rebuilds it whenever the config, an episode or a
+    template changes; reload the page to see the change. Stop it with Ctrl-C.
 
     \b
-    Example:
+    Examples:
       podcaster publish && podcaster serve --port 8000
+      podcaster serve --watch
     """
-    from podcaster import pipeline, serve as preview
+    import threading
 
-    directory = directory or pipeline.published_folder(options.config)
-    server = preview.make_server(directory, port=port)
+    from podcaster import pipeline, serve as preview, watch as watcher
+
+    if watch and directory:
+        raise click.UsageError("--watch builds its own preview; leave out --directory")
+    if watch:
+        server = preview.make_server(options.config.parent / pipeline.PREVIEW_DIR, port=port, create=True)
+        base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        _rebuild_preview(options.config, base_url)
+        stop = threading.Event()
+        threading.Thread(target=watcher.poll, daemon=True,
+                         args=(pipeline.watched_sources(options.config),
+                               lambda: _rebuild_preview(options.config, base_url), stop)).start()
+    else:
+        server = preview.make_server(directory or pipeline.published_folder(options.config), port=port)
     host, bound_port = server.server_address[:2]
-    click.echo(f"Serving {directory} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
+    click.echo(f"Serving {server.directory} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
         server.server_close()
+
+
+def _rebuild_preview(config_path: Path, base_url: str) -> None:
+    from podcaster import pipeline
+    from podcaster.errors import PodcasterError
+
+    try:
+        built = pipeline.build_preview(config_path, base_url)
+    except PodcasterError as e:
+        # A half-typed edit must not stop the preview: say what is wrong and keep the last good build.
+        e.show()
+        return
+    _show_warnings(built.loaded.warnings)
 
 
 def main() -> None:

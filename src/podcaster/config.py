@@ -9,26 +9,45 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from podcaster import apple
+from podcaster import apple, languages, podcasting
 from podcaster.errors import Report
-from podcaster.model import MEDIA_CACHE_CONTROL, PAGES_CACHE_CONTROL, Owner, PublishSettings, Show
+from podcaster.model import (
+    ENCODE_FORMATS, MEDIA_CACHE_CONTROL, PAGES_CACHE_CONTROL, EncodingSettings, FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting,
+    PublishSettings, RemoteItem, Season, Show, SocialInteract, SubscribeLink, Txt, UpdateFrequency, Value,
+    ValueRecipient,
+)
 
 DEFAULT_CONFIG = "podcast.toml"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A language tag as RSS and Apple expect it: an ISO 639 code, optionally with a region.
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2}|-[0-9]{3})?$")
 # Names people give keys and secrets; such a key under [publish] is refused, not merely ignored.
 _CREDENTIAL = re.compile(r"secret|password|token|access_?key|key_?id", re.IGNORECASE)
 
 
+# The podcast apps and directories a show can link to from its home page, in the order they are
+# listed there: (key under [links], the directory's name as listeners know it, an example URL).
+DIRECTORIES: tuple[tuple[str, str, str], ...] = (
+    ("apple", "Apple Podcasts", "https://podcasts.apple.com/podcast/id1234567890"),
+    ("spotify", "Spotify", "https://open.spotify.com/show/4rOoJ6Egrf8K2IrywzwOMk"),
+    ("youtube", "YouTube Music", "https://music.youtube.com/playlist?list=PL1234567890"),
+    ("amazon", "Amazon Music", "https://music.amazon.com/podcasts/0a1b2c3d-4e5f"),
+    ("pocketcasts", "Pocket Casts", "https://pca.st/abcd1234"),
+    ("overcast", "Overcast", "https://overcast.fm/itunes1234567890"),
+    ("podcastindex", "Podcast Index", "https://podcastindex.org/podcast/920666"),
+)
+
+
 @dataclass(frozen=True)
 class Option:
-    """One config key: its dotted name, type, whether it is required, and what it means."""
+    """One config key: its dotted name, type, whether it is required, and what it means.
+
+    A key of kind `list` is an array of tables (`[[funding]]`): `entries` are the keys of each table."""
 
     key: str
     kind: type
@@ -36,7 +55,16 @@ class Option:
     example: str
     required: bool = True
     default: Any = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[Any, ...] = ()
+    entries: tuple[Option, ...] = ()
+
+
+def _url_option(key: str, doc: str, example: str = '"https://example.org/"', required: bool = False) -> Option:
+    return Option(key, str, doc, example, required=required)
+
+
+_LOCATION_DOC = "(podcast:location)"
+LOCATION_FIELDS = ("name", "geo", "osm")
 
 
 SCHEMA: tuple[Option, ...] = (
@@ -83,15 +111,140 @@ SCHEMA: tuple[Option, ...] = (
            "server verifies; when_required: only where S3 demands one, for servers that reject boto3's "
            "aws-chunked checksum uploads.", '"when_required"', required=False, default="when_supported",
            choices=("when_supported", "when_required")),
+    Option("timezone", str, "The show's IANA time zone: `podcaster new` dates episodes in it.", '"America/Toronto"',
+           required=False, default="UTC"),
+    Option("speakers", list, "Who usually speaks: `podcaster new` puts them in a new episode.", '["Shaykh Walead Mosaad"]',
+           required=False, default=[]),
+    Option("recording.loudness", float, "Integrated loudness a recording is normalised to, in LUFS.", "-16",
+           required=False, default=-16.0),
+    Option("recording.true_peak", float, "The highest true peak allowed after normalising, in dBTP.", "-1",
+           required=False, default=-1.0),
+    Option("recording.trim_silence", bool, "Cut silence at the start and end of a recording.", "true",
+           required=False, default=True),
+    Option("recording.channels", int, "1 (mono, best for speech) or 2 (stereo).", "1", required=False, default=1),
+    Option("recording.bitrate", str, "Encoding bitrate, as ffmpeg writes it.", '"96k"', required=False, default="96k"),
+    Option("recording.formats", list, "Formats to encode: the first is the episode's audio, the others "
+           "alternate enclosures (mp3, m4a, opus).", '["mp3", "opus"]', required=False, default=["mp3"]),
     Option("paths.episodes", str, "The folder holding one sub-folder per episode.", '"episodes"',
            required=False, default="episodes"),
     Option("paths.output", str, "Where `build` writes the site before it is published.", '"feed"',
            required=False, default="feed"),
     Option("paths.templates", str, "Templates that override the default ones, file by file.", '"templates"',
            required=False, default="templates"),
+    Option("block", bool, "true asks Apple Podcasts (itunes:block) and other apps (podcast:block) to leave the "
+           "show out of their directories.", "false", required=False, default=False),
+    Option("complete", bool, "true tells apps that no more episodes will come (itunes:complete).", "false",
+           required=False, default=False),
+    _url_option("new_feed_url", "Moving the show to another feed: the new feed's URL (itunes:new-feed-url); "
+                "keep publishing this feed until the apps have followed.", '"https://new.example.org/feed.xml"'),
+    Option("feed.episode_limit", int, "At most this many of the newest episodes in feed.xml; older ones go to "
+           "archive pages (feed-archive-1.xml …, oldest first) that the feed links to (RFC 5005). 0: all in feed.xml.",
+           "100", required=False, default=0),
+    _url_option("feed.hub", "A WebSub hub: the feed names it, and `publish` pings it whenever the feed changed.",
+                '"https://pubsubhubbub.appspot.com/"'),
+    Option("podcast.guid", str, "The show's podcast:guid. Leave it out and it is derived from the feed URL; a show "
+           "whose feed URL changed keeps its first one here.", '"917393e3-1b1e-5cef-ace4-edaa54e1f810"',
+           required=False),
+    Option("podcast.locked", bool, "true asks other platforms not to import the feed (podcast:locked; "
+           "owner.email is its owner).", "false", required=False, default=False),
+    Option("podcast.medium", str, "What the feed holds (podcast:medium).", '"podcast"', required=False,
+           default="podcast", choices=podcasting.MEDIUMS),
+    Option("podcast.license", str, "The audio's licence: an identifier from the namespace's licence list, or a "
+           "custom licence's name (podcast:license).", '"cc-by-nc-nd-4.0"', required=False),
+    _url_option("podcast.license_url", "The licence's full text; required for a custom licence.",
+                '"https://creativecommons.org/licenses/by-nc-nd/4.0/"'),
+    Option("podcast.update_frequency", str, "The release schedule in words (podcast:updateFrequency).",
+           '"Weekly"', required=False),
+    Option("podcast.update_rrule", str, "The release schedule as an RFC 5545 recurrence rule.", '"FREQ=WEEKLY"',
+           required=False),
+    Option("podcast.update_start", datetime, "When the schedule starts (needed when the rule has a COUNT).",
+           "2024-01-01T00:00:00Z", required=False),
+    Option("location.name", str, f"The place the show is about, in words {_LOCATION_DOC}.", '"Damascus, Syria"',
+           required=False),
+    Option("location.geo", str, "Its latitude and longitude as a geo URI.", '"geo:33.5138,36.2765"',
+           required=False),
+    Option("location.osm", str, "Its OpenStreetMap type and id.", '"R2463386"', required=False),
+    Option("funding", list, "Where listeners can support the show (podcast:funding); one [[funding]] table each.",
+           '[[funding]]', required=False, default=[], entries=(
+               _url_option("url", "The page that takes the support.", required=True),
+               Option("text", str, "What apps show as the link, up to 128 characters.", '"Support the show"'),
+           )),
+    Option("person", list, "The show's regular people (podcast:person); one [[person]] table each. Episodes "
+           "name their speakers; a speaker listed here gets this entry's details.", '[[person]]', required=False,
+           default=[], entries=(
+               Option("name", str, "The person's name.", '"Jane Producer"'),
+               Option("role", str, "A Podcast Taxonomy role; default host.", '"producer"', required=False),
+               Option("group", str, "A Podcast Taxonomy group; default cast.", '"creative direction"',
+                      required=False),
+               _url_option("img", "A picture of the person.", '"https://example.org/jane.jpg"'),
+               _url_option("href", "A page about the person.", '"https://example.org/jane"'),
+           )),
+    Option("season", list, "Season names (podcast:season); one [[season]] table each. Unnamed seasons are "
+           "called \"Season N\".", '[[season]]', required=False, default=[], entries=(
+               Option("number", int, "The season's number, as episodes give it.", "1"),
+               Option("name", str, "The season's name, up to 128 characters.", '"Ramadan 2017"'),
+           )),
+    Option("txt", list, "Free text for other services (podcast:txt), e.g. Apple's verification code; one [[txt]] "
+           "table each.", '[[txt]]', required=False, default=[], entries=(
+               Option("text", str, "The text, up to 4000 characters.", '"05124"'),
+               Option("purpose", str, "What it is for.", '"applepodcastsverify"', required=False),
+           )),
+    Option("podroll", list, "Shows you recommend (podcast:podroll); one [[podroll]] table each.", "[[podroll]]",
+           required=False, default=[], entries=(
+               Option("feed_guid", str, "The show's podcast:guid.", '"917393e3-1b1e-5cef-ace4-edaa54e1f810"'),
+               _url_option("feed_url", "The show's feed.", '"https://example.org/feed.xml"'),
+               Option("title", str, "The show's title.", '"Another show"', required=False),
+           )),
+    Option("social", list, "Where the show is discussed (podcast:socialInteract); one [[social]] table each.",
+           "[[social]]", required=False, default=[], entries=(
+               Option("protocol", str, "activitypub, twitter, lightning …, or disabled (no comments wanted).",
+                      '"activitypub"'),
+               _url_option("uri", "The root post of the discussion.", '"https://example.social/@show/1"'),
+               Option("account_id", str, "The account that posted it.", '"@show"', required=False),
+               _url_option("account_url", "That account's page.", '"https://example.social/@show"'),
+               Option("priority", int, "Lower numbers are shown first.", "1", required=False),
+           )),
+    Option("value.type", str, "Value for value payments (podcast:value): the payment layer.", '"lightning"',
+           required=False),
+    Option("value.method", str, "How payments travel.", '"keysend"', required=False),
+    Option("value.suggested", str, "A suggested amount per payment, in the layer's currency.", '"0.00000005000"',
+           required=False),
+    Option("value.recipient", list, "Who receives payments; one [[value.recipient]] table each.",
+           "[[value.recipient]]", required=False, default=[], entries=(
+               Option("name", str, "Who the recipient is.", '"Producer"'),
+               Option("type", str, "The kind of address.", '"node"'),
+               Option("address", str, "The address payments go to.", '"02d5c1bf…"'),
+               Option("split", int, "The recipient's share.", "90"),
+               Option("fee", bool, "true: a fee taken before the shares.", "false", required=False, default=False),
+               Option("custom_key", str, "A custom record key sent along.", '"696969"', required=False),
+               Option("custom_value", str, "Its value.", '"eChoVKtO1KujpAA5HCoB"', required=False),
+           )),
+    Option("live", list, "Announced livestreams (podcast:liveItem); one [[live]] table each.", "[[live]]",
+           required=False, default=[], entries=(
+               Option("guid", str, "The stream's permanent ID, like an episode's.", '"d3a1c6f2-…"'),
+               Option("title", str, "The stream's title.", '"Live: questions and answers"'),
+               Option("status", str, "pending, live or ended.", '"pending"', choices=podcasting.LIVE_STATUSES),
+               Option("start", datetime, "When it starts, with a time zone.", "2024-03-20T20:00:00-04:00"),
+               Option("end", datetime, "When it should end.", "2024-03-20T21:00:00-04:00", required=False),
+               _url_option("stream_url", "The stream itself.", '"https://live.example.org/stream.mp3"',
+                           required=True),
+               Option("stream_type", str, "The stream's MIME type.", '"audio/mpeg"'),
+               _url_option("page_url", "A page any browser can follow the stream on (podcast:contentLink).",
+                           '"https://example.org/live"', required=True),
+               Option("page_text", str, "The page link's text.", '"Listen live"', required=False,
+                      default="Listen live"),
+               Option("summary", str, "What the stream is about.", '"Your questions answered."', required=False),
+           )),
+    Option("site.page_size", int, "Episodes per page of the archive and of each series, season and speaker page.",
+           "10", required=False, default=10),
+    *(_url_option(f"links.{key}", f"The show's page on {name}; the home page links to it under Subscribe.",
+                  f'"{example}"') for key, name, example in DIRECTORIES),
+    Option("audio.id3_version", int, "The ID3 version of MP3 tags: 4 (ID3v2.4), or 3 (ID3v2.3) for old players "
+           "and car stereos that show no tags otherwise, and for players built on ffmpeg, which skip ID3v2.4 "
+           "chapters that carry an image.", "3", required=False, default=4, choices=(3, 4)),
 )
 
-_TABLES = {option.key.split(".")[0] for option in SCHEMA if "." in option.key}
+_BY_KEY = {option.key: option for option in SCHEMA}
 
 
 def load(config_path: Path, report: Report) -> Show | None:
@@ -106,6 +259,7 @@ def load(config_path: Path, report: Report) -> Show | None:
     if len(report.errors) > errors_before:
         return None
     root = config_path.parent
+    public_url = _with_trailing_slash(values["publish.public_url"])
     return Show(
         title=values["title"],
         description=values["description"],
@@ -120,7 +274,7 @@ def load(config_path: Path, report: Report) -> Show | None:
         show_type=values["type"],
         copyright=values["copyright"],
         publish=PublishSettings(
-            values["publish.target"], _with_trailing_slash(values["publish.public_url"]),
+            values["publish.target"], public_url,
             endpoint_url=values["publish.endpoint_url"], region=values["publish.region"],
             profile=values["publish.profile"], addressing_style=values["publish.addressing_style"],
             storage_class=values["publish.storage_class"], acl=values["publish.acl"],
@@ -128,11 +282,62 @@ def load(config_path: Path, report: Report) -> Show | None:
             cache_control_pages=values["publish.cache_control_pages"],
             request_checksum_calculation=values["publish.request_checksum_calculation"],
         ),
+        timezone=values["timezone"],
+        speakers=tuple(values["speakers"]),
+        recording=EncodingSettings(
+            loudness=values["recording.loudness"], true_peak=values["recording.true_peak"],
+            trim_silence=values["recording.trim_silence"], channels=values["recording.channels"],
+            bitrate=values["recording.bitrate"], formats=tuple(values["recording.formats"]),
+        ),
         config_path=config_path,
         episodes_dir=root / values["paths.episodes"],
         output_dir=root / values["paths.output"],
         templates_dir=root / values["paths.templates"],
+        block=values["block"],
+        complete=values["complete"],
+        new_feed_url=values["new_feed_url"],
+        feed=FeedSettings(values["feed.episode_limit"] or None, values["feed.hub"]),
+        podcasting=_podcasting(values),
+        subscribe_links=tuple(SubscribeLink(name, values[f"links.{key}"])
+                              for key, name, _ in DIRECTORIES if values[f"links.{key}"]),
+        page_size=values["site.page_size"],
+        id3_version=values["audio.id3_version"],
     )
+
+
+def _podcasting(values: dict[str, Any]) -> Podcasting:
+    def present(**fields: Any) -> dict[str, Any]:
+        return {name: value for name, value in fields.items() if value is not None}
+
+    license_name = values["podcast.license"]
+    frequency = values["podcast.update_frequency"]
+    value_type = values["value.type"]
+    return Podcasting(
+        guid=values["podcast.guid"],
+        locked=values["podcast.locked"],
+        medium=values["podcast.medium"],
+        license=License(license_name, values["podcast.license_url"]) if license_name else None,
+        location=location_of({name: values[f"location.{name}"] for name in LOCATION_FIELDS}),
+        update_frequency=UpdateFrequency(frequency, values["podcast.update_rrule"], values["podcast.update_start"])
+        if frequency else None,
+        funding=tuple(Funding(**entry) for entry in values["funding"]),
+        persons=tuple(Person(**present(**entry)) for entry in values["person"]),
+        seasons=tuple(Season(**entry) for entry in values["season"]),
+        txt=tuple(Txt(**entry) for entry in values["txt"]),
+        podroll=tuple(RemoteItem(**present(**entry)) for entry in values["podroll"]),
+        social=tuple(SocialInteract(**present(**entry)) for entry in values["social"]),
+        value=Value(value_type, values["value.method"],
+                    tuple(ValueRecipient(**present(**entry)) for entry in values["value.recipient"]),
+                    values["value.suggested"]) if value_type else None,
+        live=tuple(LiveItem(**present(**entry)) for entry in values["live"]),
+    )
+
+
+def location_of(fields: dict[str, Any]) -> Location | None:
+    """A Location from its fields (name, geo, osm), None when it has no name."""
+    if not fields.get("name"):
+        return None
+    return Location(**{name: value for name, value in fields.items() if value is not None})
 
 
 def episodes_dir_of(config_path: Path) -> Path:
@@ -147,11 +352,16 @@ def episodes_dir_of(config_path: Path) -> Path:
 
 def reference() -> str:
     """The config reference as Markdown, generated from the schema (the README embeds it)."""
-    return markdown_table(
-        ("key", "required", "meaning", "example"),
-        [(f"`{o.key}`", "yes" if o.required else f"no (default `{o.default}`)" if o.default else "no",
-          o.doc, f"`{o.example}`") for o in SCHEMA],
-    )
+    rows = []
+    for option in SCHEMA:
+        rows.append(_reference_row(option.key, option))
+        rows += [_reference_row(f"{option.key}[].{entry.key}", entry) for entry in option.entries]
+    return markdown_table(("key", "required", "meaning", "example"), rows)
+
+
+def _reference_row(key: str, option: Option) -> tuple[str, ...]:
+    required = "yes" if option.required else f"no (default `{option.default}`)" if option.default else "no"
+    return f"`{key}`", required, option.doc, f"`{option.example}`"
 
 
 def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -180,24 +390,53 @@ def _value(raw: dict[str, Any], option: Option, config_path: Path, report: Repor
         if not isinstance(container, dict):
             report.error(config_path, table, f"must be a table; write it as [{table}]")
             return option.default
+    if option.entries:
+        return _entries(container.get(name, []), option, config_path, report)
+    return _checked(container, name, option, option.key, config_path, report)
+
+
+def _checked(container: dict[str, Any], name: str, option: Option, field: str, config_path: Path,
+             report: Report) -> Any:
+    """The value of `name` in `container` if it is what `option` asks for; else its default, reported."""
     if name not in container:
         if option.required:
-            report.error(config_path, option.key, f"missing; add {_assignment(option)} ({option.doc})")
+            report.error(config_path, field, f"missing; add {_assignment(option)} ({option.doc})")
         return option.default
     value = container[name]
-    if not isinstance(value, option.kind):
+    if option.kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # TOML writes -16 for -16.0
+    if not isinstance(value, option.kind) or (option.kind is int and isinstance(value, bool)):
         report.error(
-            config_path, option.key,
+            config_path, field,
             f"must be {_kind_name(option.kind)}, not {_kind_name(type(value))}; for example {_assignment(option)}",
         )
         return option.default
     if isinstance(value, str) and not value.strip() and option.required:
-        report.error(config_path, option.key, f"is empty; for example {_assignment(option)}")
+        report.error(config_path, field, f"is empty; for example {_assignment(option)}")
         return option.default
     if option.choices and value not in option.choices:
-        report.error(config_path, option.key, f"is {value!r}; use one of: {', '.join(option.choices)}")
+        report.error(config_path, field, f"is {value!r}; use one of: {', '.join(map(str, option.choices))}")
+        return option.default
+    if isinstance(value, datetime) and value.tzinfo is None:
+        report.error(config_path, field, f"{value.isoformat()} has no time zone; add one, e.g. -04:00 or Z")
         return option.default
     return value
+
+
+def _entries(tables: Any, option: Option, config_path: Path, report: Report) -> list[dict[str, Any]]:
+    """Each table of an array of tables (`[[funding]]`), its keys checked like top-level keys."""
+    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+        report.error(config_path, option.key, f"must be tables, each written as [[{option.key}]]")
+        return []
+    entries = []
+    for position, table in enumerate(tables, 1):
+        prefix = f"{option.key}[{position}]"
+        entries.append({entry.key: _checked(table, entry.key, entry, f"{prefix}.{entry.key}", config_path, report)
+                        for entry in option.entries})
+        for key in table:
+            if key not in {entry.key for entry in option.entries}:
+                report.warn(config_path, f"{prefix}.{key}", "unknown key, ignored; check its spelling")
+    return entries
 
 
 def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> None:
@@ -205,16 +444,125 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
     if email and not _EMAIL.match(email):
         report.error(config_path, "owner.email", f"{email!r} is not an email address")
     language = values["language"]
-    if language and not _LANGUAGE.match(language):
-        report.error(config_path, "language", f"{language!r} is not an ISO 639 language code; use e.g. en, en-GB, ar")
+    if language and not languages.is_valid(language):
+        report.error(config_path, "language",
+                     f"{language!r} is not an ISO 639-1 language code; use e.g. en, en-GB, ar")
     _check_category(values["category"], values["subcategory"], config_path, report)
-    for key in ("website", "publish.public_url", "publish.endpoint_url"):
-        url = values[key]
-        if url and urlsplit(url).scheme not in ("http", "https"):
-            report.error(config_path, key, f"{url!r} is not an http(s) URL; write it as https://…")
+    _check_recording(values, config_path, report)
+    for option in SCHEMA:
+        for field, url in _urls(option, values[option.key]):
+            if url and not is_http_url(url):
+                report.error(config_path, field, f"{url!r} is not an http(s) URL; write it as https://…")
+    _check_podcasting(values, config_path, report)
+    page_size = values["site.page_size"]
+    if isinstance(page_size, bool) or page_size < 1:
+        report.error(config_path, "site.page_size", f"is {page_size!r}; use a whole number from 1 up, e.g. 10")
     artwork = values["artwork"]
     if artwork and not (config_path.parent / artwork).is_file():
         report.error(config_path, "artwork", f"{artwork!r} does not exist (paths are relative to {config_path.name})")
+
+
+_URL_KEYS = {"website", "publish.public_url", "publish.endpoint_url", "new_feed_url", "feed.hub", "podcast.license_url",
+             "url", "img", "href", "feed_url", "uri", "account_url", "stream_url", "page_url",
+             *(f"links.{key}" for key, _, _ in DIRECTORIES)}
+
+
+def _urls(option: Option, value: Any) -> list[tuple[str, str | None]]:
+    """(field, URL) of every URL-valued key of `option`, in each of its entries for an array of tables."""
+    if option.entries:
+        return [(f"{option.key}[{position}].{key}", entry[key])
+                for position, entry in enumerate(value, 1) for key in entry if key in _URL_KEYS]
+    return [(option.key, value)] if option.key in _URL_KEYS else []
+
+
+def is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _check_podcasting(values: dict[str, Any], config_path: Path, report: Report) -> None:
+    """The forms the podcast namespace asks for, beyond what each key's type says."""
+    guid = values["podcast.guid"]
+    if guid and not podcasting.UUID_FORM.match(guid):
+        report.error(config_path, "podcast.guid", f"{guid!r} is not a UUID; copy the show's podcast:guid exactly")
+    if values["podcast.license_url"] and not values["podcast.license"]:
+        report.error(config_path, "podcast.license_url", "names no licence; add `license = \"…\"` under [podcast]")
+    if (values["podcast.update_rrule"] or values["podcast.update_start"]) and not values["podcast.update_frequency"]:
+        report.error(config_path, "podcast.update_frequency",
+                     "missing; the schedule needs words too, e.g. `update_frequency = \"Weekly\"` under [podcast]")
+    location = {name: values[f"location.{name}"] for name in LOCATION_FIELDS}
+    check_location(location, "location.", config_path, report)
+    for position, entry in enumerate(values["season"], 1):
+        if entry["number"] is not None and entry["number"] < 1:
+            report.error(config_path, f"season[{position}].number", "must be a whole number from 1 up")
+    for key in ("funding", "person", "season"):
+        field = {"funding": "text", "person": "name", "season": "name"}[key]
+        for position, entry in enumerate(values[key], 1):
+            check_length(entry[field], podcasting.MAX_TEXT, f"{key}[{position}].{field}", config_path, report)
+    for position, entry in enumerate(values["podroll"], 1):
+        if entry["feed_guid"] and not podcasting.UUID_FORM.match(entry["feed_guid"]):
+            report.error(config_path, f"podroll[{position}].feed_guid",
+                         f"{entry['feed_guid']!r} is not a podcast:guid (a UUID); look the show up on podcastindex.org")
+    for position, entry in enumerate(values["social"], 1):
+        if entry["protocol"] != "disabled" and not entry["uri"]:
+            report.error(config_path, f"social[{position}].uri",
+                         "missing; add the root post's address, or use protocol = \"disabled\"")
+    _check_value(values, config_path, report)
+    for position, entry in enumerate(values["live"], 1):
+        if entry["start"] and entry["end"] and entry["end"] <= entry["start"]:
+            report.error(config_path, f"live[{position}].end", "is not after its start; fix one of them")
+
+
+def _check_value(values: dict[str, Any], config_path: Path, report: Report) -> None:
+    named = [key for key in ("value.type", "value.method", "value.suggested") if values[key]]
+    if not named and not values["value.recipient"]:
+        return
+    for key in ("value.type", "value.method"):
+        if not values[key]:
+            report.error(config_path, key, f"missing; [value] needs both type and method, e.g. "
+                         f"{_assignment(_BY_KEY[key])}")
+    if not values["value.recipient"]:
+        report.error(config_path, "value.recipient", "missing; add at least one [[value.recipient]] table")
+    suggested = values["value.suggested"]
+    if suggested and not re.fullmatch(r"\d+(\.\d+)?", suggested):
+        report.error(config_path, "value.suggested", f"{suggested!r} is not a decimal number such as 0.00000005")
+    for position, entry in enumerate(values["value.recipient"], 1):
+        if entry["split"] is not None and entry["split"] < 1:
+            report.error(config_path, f"value.recipient[{position}].split", "must be a whole number from 1 up")
+
+
+def check_location(fields: dict[str, Any], prefix: str, path: Path, report: Report) -> None:
+    """The forms of a location's geo and osm, for the show and for an episode."""
+    checks = (("geo", podcasting.GEO, "a geo URI such as geo:33.5138,36.2765"),
+              ("osm", podcasting.OSM, "an OpenStreetMap type and id such as R2463386"))
+    for name, form, expected in checks:
+        value = fields.get(name)
+        if value and not form.match(value):
+            report.error(path, f"{prefix}{name}", f"{value!r} is not {expected}")
+    if not fields.get("name") and any(fields.get(name) for name in ("geo", "osm")):
+        report.error(path, f"{prefix}name", "missing; a location needs a name in words, e.g. \"Damascus, Syria\"")
+    check_length(fields.get("name"), podcasting.MAX_TEXT, f"{prefix}name", path, report)
+
+
+def check_length(text: str | None, limit: int, field: str, path: Path, report: Report) -> None:
+    if text and len(text) > limit:
+        report.error(path, field, f"is {len(text)} characters long; apps cut it at {limit}, so shorten it")
+
+
+def _check_recording(values: dict[str, Any], config_path: Path, report: Report) -> None:
+    try:
+        ZoneInfo(values["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        report.error(config_path, "timezone", f"{values['timezone']!r} is not an IANA time zone; "
+                     "use a name like Europe/London or America/Toronto")
+    if not all(isinstance(name, str) and name.strip() for name in values["speakers"]):
+        report.error(config_path, "speakers", "must be a list of names, like [\"Jane Producer\"]")
+    formats = values["recording.formats"]
+    if not formats or not all(fmt in ENCODE_FORMATS for fmt in formats) or len(set(formats)) != len(formats):
+        report.error(config_path, "recording.formats",
+                     f"{formats!r}: list each format once, from {', '.join(ENCODE_FORMATS)}")
+    if values["recording.channels"] not in (1, 2):
+        report.error(config_path, "recording.channels", "must be 1 (mono) or 2 (stereo)")
 
 
 def _check_category(category: str | None, subcategory: str | None, config_path: Path, report: Report) -> None:
@@ -232,22 +580,19 @@ def _check_category(category: str | None, subcategory: str | None, config_path: 
         report.error(config_path, "subcategory", f"{subcategory!r} is not a subcategory of {category!r}; use {choices}")
 
 
-def _warn_unknown_keys(raw: dict[str, Any], config_path: Path, report: Report) -> None:
-    known = {option.key for option in SCHEMA}
+def _warn_unknown_keys(raw: dict[str, Any], config_path: Path, report: Report, prefix: str = "") -> None:
     for key, value in raw.items():
-        if key in _TABLES and isinstance(value, dict):
-            for sub_key in value:
-                if f"{key}.{sub_key}" in known:
-                    continue
-                if key == "publish" and _CREDENTIAL.search(sub_key):
-                    report.error(config_path, f"{key}.{sub_key}",
-                                 "credentials never go in podcast.toml (it gets shared and committed); remove "
-                                 "it, and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment "
-                                 "or name a profile of ~/.aws/credentials with `profile = ...`")
-                else:
-                    report.warn(config_path, f"{key}.{sub_key}", "unknown key, ignored; check its spelling")
-        elif key not in known:
-            report.warn(config_path, key, "unknown key, ignored; check its spelling")
+        dotted = f"{prefix}{key}"
+        is_table = isinstance(value, dict) and any(known.startswith(f"{dotted}.") for known in _BY_KEY)
+        if is_table:
+            _warn_unknown_keys(value, config_path, report, f"{dotted}.")
+        elif dotted.startswith("publish.") and _CREDENTIAL.search(key):
+            report.error(config_path, dotted,
+                         "credentials never go in podcast.toml (it gets shared and committed); remove it, and "
+                         "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment or name a profile "
+                         "of ~/.aws/credentials with `profile = ...`")
+        elif dotted not in _BY_KEY:
+            report.warn(config_path, dotted, "unknown key, ignored; check its spelling")
 
 
 def _assignment(option: Option) -> str:
@@ -257,9 +602,8 @@ def _assignment(option: Option) -> str:
 
 
 def _kind_name(kind: type) -> str:
-    return {str: "a string", bool: "true or false", int: "a whole number", dict: "a table", list: "a list"}.get(
-        kind, kind.__name__
-    )
+    return {str: "a string", bool: "true or false", int: "a whole number", float: "a number", dict: "a table",
+            list: "a list", datetime: "a date and time"}.get(kind, kind.__name__)
 
 
 def _with_trailing_slash(url: str) -> str:

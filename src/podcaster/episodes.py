@@ -14,10 +14,12 @@ from typing import Any, Callable
 
 import yaml
 
-from podcaster import apple, audio, timecodes
-from podcaster.config import markdown_table
+from podcaster import apple, audio, chapters as chapter_sources, languages, podcasting, timecodes, transcripts
+from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
 from podcaster.errors import AudioError, Report
-from podcaster.model import Chapter, Episode
+from podcaster.model import (
+    AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript,
+)
 
 EPISODE_FILE = "episode.md"
 _FENCE = "---"
@@ -42,17 +44,36 @@ FIELDS: tuple[Field, ...] = (
     Field("summary", "One or two sentences; apps show it under the title.", '"What forgiving asks of us."',
           required=True),
     Field("speakers", "Who speaks, as a list.", '["Shaykh Walead Mosaad"]', required=True),
-    Field("audio", "The audio file beside episode.md (MP3 or M4A).", "episode.mp3", required=True),
+    Field("audio", "The audio file beside episode.md: MP3, M4A, Opus, Ogg Vorbis or FLAC.", "episode.mp3",
+          required=True),
     Field("number", "Episode number (itunes:episode).", "3"),
     Field("season", "Season number (itunes:season).", "1"),
     Field("type", "full, trailer or bonus (itunes:episodeType).", "full"),
     Field("explicit", "true or false; defaults to the show's `explicit`.", "false"),
     Field("series", "The series the talk belongs to.", '"Circle of Light"'),
     Field("cover", "Episode artwork beside episode.md; defaults to the show's.", "cover.jpg"),
-    Field("transcript", "A transcript file beside episode.md.", "transcript.vtt"),
-    Field("chapters", "A list of {start, title, url} entries; start as MM:SS or H:MM:SS.",
+    Field("transcript", "A transcript file beside episode.md, or a list of them, each a file name or "
+          "{file, language}: .vtt, .srt, .json, .html or .txt (podcast:transcript; timed ones as captions).",
+          "transcript.vtt"),
+    Field("chapters", "A list of {start, title, url, image} entries (start as MM:SS or H:MM:SS, image a file "
+          "beside episode.md), or the name of a Podcasting 2.0 JSON chapters file beside it. Without it, show-notes "
+          "lines that start with a timestamp (00:00 Welcome) are the chapters.",
           '[{start: "00:00", title: "Welcome"}]'),
     Field("draft", "true keeps the episode out of every build and publish.", "false"),
+    Field("number_display", "How apps should show the number, up to 32 characters (podcast:episode display).",
+          '"2a"'),
+    Field("persons", "People besides the speakers, or details for a speaker: a list of {name, role, group, img, "
+          "href} (podcast:person).", '[{name: "Jane Doe", role: "guest"}]'),
+    Field("soundbites", "Highlights for apps to preview: a list of {start, duration, title}; start as MM:SS, "
+          "duration in seconds (podcast:soundbite).", '[{start: "01:10", duration: 30, title: "The verse"}]'),
+    Field("location", "The place the episode is about: {name, geo, osm} (podcast:location).",
+          '{name: "Medina", geo: "geo:24.4672,39.6111"}'),
+    Field("license", "The episode's licence when it differs from the show's: an identifier, or {name, url} "
+          "(podcast:license).", '"cc-by-4.0"'),
+    Field("alternates", "Other encodings of the audio beside episode.md, e.g. Opus: file names or {file, title} "
+          "(podcast:alternateEnclosure).", '[{file: episode.opus, title: "Opus"}]'),
+    Field("social", "Where the episode is discussed: a list of {protocol, uri, account_id, account_url, priority} "
+          "(podcast:socialInteract).", '[{protocol: activitypub, uri: "https://example.social/@show/1"}]'),
 )
 _KNOWN = {f.key for f in FIELDS}
 
@@ -106,19 +127,39 @@ def load(source: Path, report: Report) -> Episode | None:
     draft = reader.get("draft", _bool, default=False)
     audio_path = reader.get("audio", _file(source))
     cover = reader.get("cover", _file(source))
-    transcript = reader.get("transcript", _file(source))
-    chapters = reader.get("chapters", _chapters, default=())
+    transcript_files = reader.get("transcript", _transcripts(source), default=())
+    chapters = reader.get("chapters", _chapters(source))
+    if chapters is None:
+        chapters, not_chapters = chapter_sources.from_notes(notes)
+        if not_chapters:
+            report.warn(source, "show notes", f"{not_chapters}; fix them, or set `chapters` in the front matter")
+    number_display = reader.get("number_display", _short_text(podcasting.MAX_DISPLAY))
+    persons = reader.get("persons", _persons, default=())
+    soundbites = reader.get("soundbites", _soundbites, default=())
+    location = reader.get("location", _location)
+    license = reader.get("license", _license)
+    alternates = reader.get("alternates", _alternates(source), default=())
+    social = reader.get("social", _social, default=())
+    for transcript in transcript_files:
+        if transcripts.readable(transcript.path):
+            _check_transcript(source, transcript.path, report)
     audio_info = _probe(source, audio_path, report) if audio_path else None
     if audio_info and chapters and chapters[-1].start >= audio_info.duration:
         report.error(source, "chapters", f"chapter {chapters[-1].title!r} starts after the audio ends "
                      f"({timecodes.format_clock(audio_info.duration)}); fix its start")
+    for position, bite in enumerate(soundbites, 1):
+        if audio_info and bite.start + bite.duration > audio_info.duration:
+            report.error(source, "soundbites", f"entry {position} runs past the end of the audio "
+                         f"({timecodes.format_clock(audio_info.duration)}); shorten it or start it earlier")
     if reader.failed or audio_info is None:
         return None
     return Episode(
         slug=source.parent.name, source=source, title=title, date=published_at, guid=guid,
         number=number, season=season, episode_type=episode_type, explicit=explicit, speakers=speakers,
         summary=summary, audio=audio_path, audio_info=audio_info, notes=notes, series=series,
-        cover=cover, transcript=transcript, chapters=chapters, draft=draft,
+        cover=cover, transcripts=transcript_files, chapters=chapters, draft=draft, number_display=number_display,
+        persons=persons, soundbites=soundbites, location=location, license=license, alternates=alternates,
+        social=social,
     )
 
 
@@ -156,6 +197,13 @@ def _probe(source: Path, audio_path: Path, report: Report):
     except AudioError as e:
         report.error(source, "audio", e.message)
         return None
+
+
+def _check_transcript(source: Path, transcript: Path, report: Report) -> None:
+    try:
+        transcripts.parse(transcript)
+    except ValueError as e:
+        report.error(source, "transcript", f"{e}; fix the file")
 
 
 def _check_unique_guids(episodes: list[Episode], report: Report) -> None:
@@ -272,22 +320,161 @@ def _file(source: Path) -> Callable[[Any], Path]:
     return convert
 
 
-def _chapters(value: Any) -> tuple[Chapter, ...]:
+def _chapters(source: Path) -> Callable[[Any], tuple[Chapter, ...]]:
+    def convert(value: Any) -> tuple[Chapter, ...]:
+        if isinstance(value, str):
+            return chapter_sources.from_json_file(_file(source)(value), source)
+        return chapter_sources.from_front_matter(value, source)
+    return convert
+
+
+def _short_text(limit: int) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        text = _text(str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value)
+        if len(text) > limit:
+            raise ValueError(f"is {len(text)} characters long; apps show at most {limit}")
+        return text
+    return convert
+
+
+def _entries(value: Any, what: str) -> list[dict[str, Any]]:
+    """A list of mappings, each entry named by position when it is not one."""
     if not isinstance(value, list):
-        raise ValueError("must be a list of {start, title} entries")
-    chapters = []
+        raise ValueError(f"must be a list of {what}")
     for position, entry in enumerate(value, 1):
-        if not isinstance(entry, dict) or "start" not in entry or not isinstance(entry.get("title"), str):
-            raise ValueError(f"entry {position} needs a `start` and a `title`")
-        start = entry["start"]
+        if not isinstance(entry, dict):
+            raise ValueError(f"entry {position} must be a mapping such as {what}")
+    return value
+
+
+def _optional_text(entry: dict[str, Any], key: str, where: str, limit: int = podcasting.MAX_TEXT) -> str | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{where}: {key} must be non-empty text, not {value!r}")
+    if len(value.strip()) > limit:
+        raise ValueError(f"{where}: {key} is {len(value.strip())} characters long; apps show at most {limit}")
+    return value.strip()
+
+
+def _optional_url(entry: dict[str, Any], key: str, where: str) -> str | None:
+    url = entry.get(key)
+    if url is not None and not (isinstance(url, str) and is_http_url(url)):
+        raise ValueError(f"{where}: {key} {url!r} must be an http(s) URL")
+    return url
+
+
+def _files_with_options(value: Any, source: Path, what: str) -> list[tuple[Path, dict[str, Any], str]]:
+    """(path, entry, where) for a file name or a list of file names or {file, …} entries."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ValueError(f"must be a file name or a list of {what}")
+    found = []
+    for position, item in enumerate(items, 1):
+        entry = {"file": item} if isinstance(item, str) else item
+        where = f"entry {position}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            raise ValueError(f"{where} must be a file name or {what}")
+        found.append((_file(source)(entry["file"]), entry, where))
+    return found
+
+
+def _transcripts(source: Path) -> Callable[[Any], tuple[Transcript, ...]]:
+    def convert(value: Any) -> tuple[Transcript, ...]:
+        transcripts = []
+        for path, entry, where in _files_with_options(value, source, "{file, language}"):
+            known = podcasting.transcript_type(path)
+            if known is None:
+                raise ValueError(f"{where}: {path.name} is not a transcript format apps read; "
+                                 f"use {', '.join(podcasting.TRANSCRIPT_TYPES)}")
+            language = entry.get("language")
+            if language is not None and not (isinstance(language, str) and languages.is_valid(language)):
+                raise ValueError(f"{where}: language {language!r} is not an ISO 639-1 code such as en or ar")
+            mime_type, timed = known
+            transcripts.append(Transcript(path, mime_type, language, captions=timed))
+        return tuple(transcripts)
+    return convert
+
+
+def _alternates(source: Path) -> Callable[[Any], tuple[AlternateAudio, ...]]:
+    def convert(value: Any) -> tuple[AlternateAudio, ...]:
+        alternates = []
+        for path, entry, where in _files_with_options(value, source, "{file, title}"):
+            mime_type = podcasting.ALTERNATE_AUDIO_TYPES.get(path.suffix.lower())
+            if mime_type is None:
+                raise ValueError(f"{where}: {path.name} is not an audio format apps know; "
+                                 f"use {', '.join(podcasting.ALTERNATE_AUDIO_TYPES)}")
+            if path.suffix.lower() in audio.SUPPORTED_EXTENSIONS:
+                try:
+                    audio.probe(path)  # a corrupt alternate is refused now, not half-way through a build
+                except AudioError as e:
+                    raise ValueError(f"{where}: {e.message}") from None
+            title = _optional_text(entry, "title", where, podcasting.MAX_DISPLAY)
+            alternates.append(AlternateAudio(path, mime_type, title))
+        return tuple(alternates)
+    return convert
+
+
+def _persons(value: Any) -> tuple[Person, ...]:
+    persons = []
+    for position, entry in enumerate(_entries(value, "{name, role}"), 1):
+        where = f"entry {position}"
+        name = _optional_text(entry, "name", where)
+        if name is None:
+            raise ValueError(f"{where} needs a `name`")
+        persons.append(Person(name, _optional_text(entry, "role", where), _optional_text(entry, "group", where),
+                              _optional_url(entry, "img", where), _optional_url(entry, "href", where)))
+    return tuple(persons)
+
+
+def _soundbites(value: Any) -> tuple[Soundbite, ...]:
+    bites = []
+    for position, entry in enumerate(_entries(value, "{start, duration}"), 1):
+        where = f"entry {position}"
+        start, duration = entry.get("start"), entry.get("duration")
+        if start is None or not isinstance(duration, (int, float)) or isinstance(duration, bool) or duration <= 0:
+            raise ValueError(f"{where} needs a `start` and a `duration` in seconds above 0")
         try:
             seconds = float(start) if isinstance(start, (int, float)) else timecodes.parse(str(start))
         except ValueError as e:
-            raise ValueError(f"entry {position}: {e}") from None
-        if chapters and seconds <= chapters[-1].start:
-            raise ValueError(f"entry {position} ({entry['title']!r}) must start after the one before it")
-        url = entry.get("url")
-        if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-            raise ValueError(f"entry {position}: url {url!r} must be an http(s) URL")
-        chapters.append(Chapter(start=seconds, title=entry["title"].strip(), url=url))
-    return tuple(chapters)
+            raise ValueError(f"{where}: {e}") from None
+        bites.append(Soundbite(seconds, float(duration), _optional_text(entry, "title", where)))
+    return tuple(bites)
+
+
+def _location(value: Any) -> Location:
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise ValueError("must be a mapping with at least a `name`")
+    unknown = sorted(set(value) - set(LOCATION_FIELDS))
+    if unknown:
+        raise ValueError(f"has {', '.join(unknown)}, which podcast:location does not take; use {', '.join(LOCATION_FIELDS)}")
+    problems = Report()
+    check_location(value, "", Path(), problems)
+    if problems.errors:
+        raise ValueError(f"{problems.errors[0].field}: {problems.errors[0].message}")
+    return location_of({key: value.get(key) for key in LOCATION_FIELDS})
+
+
+def _license(value: Any) -> License:
+    if isinstance(value, str) and value.strip():
+        return License(value.strip())
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return License(value["name"].strip(), _optional_url(value, "url", "license"))
+    raise ValueError("must be a licence identifier or {name, url}")
+
+
+def _social(value: Any) -> tuple[SocialInteract, ...]:
+    social = []
+    for position, entry in enumerate(_entries(value, "{protocol, uri}"), 1):
+        where = f"entry {position}"
+        protocol = _optional_text(entry, "protocol", where)
+        uri = _optional_url(entry, "uri", where)
+        priority = entry.get("priority")
+        if protocol is None or (uri is None and protocol != "disabled"):
+            raise ValueError(f"{where} needs a `protocol` and a `uri`")
+        if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
+            raise ValueError(f"{where}: priority must be a whole number")
+        social.append(SocialInteract(protocol, uri, _optional_text(entry, "account_id", where),
+                                     _optional_url(entry, "account_url", where), priority))
+    return tuple(social)

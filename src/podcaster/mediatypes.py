@@ -9,8 +9,11 @@ CONTENT_TYPES = {
     ".m4a": "audio/x-m4a",
     ".m4b": "audio/x-m4a",
     ".mp4": "audio/x-m4a",
-    ".ogg": "audio/ogg",
     ".opus": "audio/ogg",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".flac": "audio/flac",
+    ".aac": "audio/aac",
     ".xml": "application/rss+xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -25,13 +28,14 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
 }
 
-# Files whose type the extension alone does not tell. Chapters are JSON of their own type (the
-# Podcasting 2.0 chapters format); a file is one when it is named chapters.json or *.chapters.json.
+# Files whose type the extension alone does not tell. Search engines expect a sitemap to be plain
+# XML (the one .xml file that is not a feed); chapters are JSON of their own type (the Podcasting
+# 2.0 chapters format): a file is one when it is named chapters.json or *.chapters.json.
 CHAPTERS_TYPE = "application/json+chapters"
 CHAPTERS_SUFFIX = ".chapters.json"
 _BY_NAME = {
-    "chapters.json": CHAPTERS_TYPE,
     "sitemap.xml": "application/xml; charset=utf-8",
+    "chapters.json": CHAPTERS_TYPE,
 }
 
 

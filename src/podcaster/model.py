@@ -33,6 +33,167 @@ class PublishSettings:
     request_checksum_calculation: str = "when_supported"  # or "when_required"
 
 
+ENCODE_FORMATS = ("mp3", "m4a", "opus")
+
+
+@dataclass(frozen=True)
+class EncodingSettings:
+    """How `podcaster new --recording` turns a recording into episode audio."""
+
+    loudness: float = -16.0  # LUFS, integrated
+    true_peak: float = -1.0  # dBTP
+    trim_silence: bool = True
+    silence_threshold: float = -50.0  # dB: quieter than this counts as silence
+    channels: int = 1
+    bitrate: str = "96k"
+    sample_rate: int = 44100
+    formats: tuple[str, ...] = ("mp3",)  # the first is the episode's audio, the others alternates
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who makes or appears in the show (podcast:person); roles and groups follow the
+    Podcast Taxonomy Project, the spec's defaults being host and cast."""
+
+    name: str
+    role: str | None = None
+    group: str | None = None
+    img: str | None = None
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Funding:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class License:
+    name: str  # an SPDX-style identifier such as cc-by-4.0, or a custom licence's name
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """The place the show or episode is about. (The spec's later rel and country attributes are
+    left out: the namespace's 2021 schema, which apps validate against, does not allow them.)"""
+
+    name: str
+    geo: str | None = None  # "geo:lat,lon" (RFC 5870)
+    osm: str | None = None  # an OpenStreetMap type and id: R113314
+
+
+@dataclass(frozen=True)
+class UpdateFrequency:
+    text: str
+    rrule: str | None = None  # RFC 5545 recurrence rule, e.g. FREQ=WEEKLY
+    start: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Txt:
+    text: str
+    purpose: str | None = None  # e.g. "applepodcastsverify"
+
+
+@dataclass(frozen=True)
+class RemoteItem:
+    """Another feed (podroll) or an item of another feed, addressed by its podcast:guid."""
+
+    feed_guid: str
+    feed_url: str | None = None
+    item_guid: str | None = None
+    title: str | None = None
+    medium: str | None = None
+
+
+@dataclass(frozen=True)
+class SocialInteract:
+    protocol: str  # activitypub, twitter, …, or "disabled"
+    uri: str | None = None
+    account_id: str | None = None
+    account_url: str | None = None
+    priority: int | None = None
+
+
+@dataclass(frozen=True)
+class ValueRecipient:
+    name: str
+    type: str  # node, lnaddress, …
+    address: str
+    split: int
+    fee: bool = False
+    custom_key: str | None = None
+    custom_value: str | None = None
+
+
+@dataclass(frozen=True)
+class Value:
+    """Value for value payments (podcast:value): the payment layer and who receives what share."""
+
+    type: str  # lightning
+    method: str  # keysend
+    recipients: tuple[ValueRecipient, ...]
+    suggested: str | None = None
+
+
+@dataclass(frozen=True)
+class Season:
+    number: int
+    name: str
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    """An announced livestream (podcast:liveItem)."""
+
+    guid: str
+    title: str
+    status: str  # pending, live or ended
+    start: datetime
+    stream_url: str
+    stream_type: str
+    page_url: str  # where any browser can follow the stream (podcast:contentLink)
+    end: datetime | None = None
+    summary: str | None = None
+    page_text: str = "Listen live"
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    episode_limit: int | None = None  # None: every episode in feed.xml, no archive pages
+    hub: str | None = None  # a WebSub hub, pinged after each publish that changed the feed
+
+
+@dataclass(frozen=True)
+class Podcasting:
+    """What the show says in the Podcasting 2.0 namespace beyond what Apple's tags carry."""
+
+    guid: str | None = None  # None: derived from the feed URL as the spec says
+    locked: bool = False
+    medium: str = "podcast"
+    license: License | None = None
+    location: Location | None = None
+    update_frequency: UpdateFrequency | None = None
+    funding: tuple[Funding, ...] = ()
+    persons: tuple[Person, ...] = ()
+    seasons: tuple[Season, ...] = ()
+    txt: tuple[Txt, ...] = ()
+    podroll: tuple[RemoteItem, ...] = ()
+    social: tuple[SocialInteract, ...] = ()
+    value: Value | None = None
+    live: tuple[LiveItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubscribeLink:
+    """Where listeners find the show in one podcast app or directory, shown on the home page."""
+
+    directory: str  # the directory's name as listeners know it: "Apple Podcasts"
+    url: str
+
+
 @dataclass(frozen=True)
 class Show:
     title: str
@@ -52,6 +213,17 @@ class Show:
     episodes_dir: Path
     output_dir: Path
     templates_dir: Path
+    block: bool = False
+    complete: bool = False
+    new_feed_url: str | None = None
+    feed: FeedSettings = FeedSettings()
+    podcasting: Podcasting = Podcasting()
+    timezone: str = "UTC"
+    speakers: tuple[str, ...] = ()
+    recording: EncodingSettings = field(default_factory=EncodingSettings)
+    subscribe_links: tuple[SubscribeLink, ...] = ()
+    page_size: int = 10  # episodes per archive, series, season or speaker page
+    id3_version: int = 4  # of the tags in MP3 files: 4, or 3 for old players
 
     @property
     def feed_url(self) -> str:
@@ -70,7 +242,7 @@ class Chapter:
 class AudioInfo:
     """What probing the real file found: nothing here is taken from the front matter."""
 
-    format: str  # "mp3", "m4a"
+    format: str  # "mp3", "m4a", "opus", "vorbis" or "flac"
     mime_type: str
     codec: str
     duration: float  # seconds
@@ -78,6 +250,30 @@ class AudioInfo:
     sample_rate: int
     channels: int
     size: int  # bytes
+
+
+@dataclass(frozen=True)
+class Transcript:
+    path: Path  # beside episode.md
+    mime_type: str
+    language: str | None = None  # None: the show's language
+    captions: bool = False  # timed text apps may show as captions (rel="captions")
+
+
+@dataclass(frozen=True)
+class AlternateAudio:
+    """Another encoding of the episode's audio (podcast:alternateEnclosure), e.g. Opus."""
+
+    path: Path  # beside episode.md
+    mime_type: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Soundbite:
+    start: float  # seconds
+    duration: float  # seconds
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,9 +294,16 @@ class Episode:
     notes: str  # Markdown
     series: str | None = None
     cover: Path | None = None
-    transcript: Path | None = None
+    transcripts: tuple[Transcript, ...] = ()
     chapters: tuple[Chapter, ...] = field(default=())
     draft: bool = False
+    number_display: str | None = None  # how apps show the number (podcast:episode display)
+    persons: tuple[Person, ...] = ()  # besides the speakers, or with details for them
+    soundbites: tuple[Soundbite, ...] = ()
+    location: Location | None = None
+    license: License | None = None
+    alternates: tuple[AlternateAudio, ...] = ()
+    social: tuple[SocialInteract, ...] = ()
 
     def is_published(self, now: datetime) -> bool:
         return not self.draft and self.date <= now

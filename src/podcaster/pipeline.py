@@ -7,24 +7,30 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import time
-from dataclasses import asdict, dataclass, field
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from podcaster import artwork, audio, config, episodes as episode_files, publishing
-from podcaster.errors import ArtworkError, Problem, Report, StorageError
-from podcaster.model import Episode, Show
-from podcaster.render import feed, pages
-from podcaster.render.templates import Templates
-from podcaster.site import FEED_KEY, STYLESHEET_KEY, Layout
+from podcaster import (
+    artwork, audio, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, publishing,
+    recording, scaffold, websub,
+)
+from podcaster.errors import ConfigError, EpisodeError, Problem, Report, StorageError
+from podcaster.files import sha256_of
+from podcaster.model import Chapter, Episode, Show
+from podcaster.render import chapters as json_chapters, feed, pages
+from podcaster.render.templates import Templates, default_templates_dir
+from podcaster.site import FEED_KEY, Layout
 from podcaster.storage import Manifest, open_target
 from podcaster.storage.local import LocalStorage
 from podcaster.writer import SiteWriter
 
 log = logging.getLogger(__name__)
-
-MIN_ARTWORK_PIXELS = 1400
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,24 @@ class Built:
     output_dir: Path
     files: Manifest
     changed: list[str]
+
+
+@dataclass(frozen=True)
+class Tagged:
+    loaded: Loaded
+    output_dir: Path
+    changed: list[str]  # the audio copies tagged (again) by this run
+    unchanged: list[str]  # those already tagged as they should be
+
+
+@dataclass(frozen=True)
+class TagPlan:
+    """What tagging would do to one episode's published audio, as `check` reports it."""
+
+    key: str
+    up_to_date: bool
+    changes: tuple[str, ...]  # the tag fields it would write; empty: a fresh copy with the same tags
+    first_copy: bool  # no tagged copy exists yet
 
 
 @dataclass(frozen=True)
@@ -65,7 +89,8 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     episodes_dir = show.episodes_dir if show else config.episodes_dir_of(config_path)
     all_episodes = episode_files.load_all(episodes_dir, report)
     if show:
-        _check_artwork(show, report)
+        feedcheck.check(show, all_episodes, report)
+    _check_tagging_tools(all_episodes, report)
     report.raise_if_failed(strict=strict)
     assert show is not None
     moment = now or datetime.now(timezone.utc)
@@ -88,6 +113,59 @@ def build(config_path: Path, *, strict: bool = False, now: datetime | None = Non
     return _build(loaded)
 
 
+PREVIEW_DIR = ".podcaster-preview"
+
+
+def build_preview(config_path: Path, base_url: str) -> Built:
+    """Build the show for a local preview: into its own folder, with every URL on `base_url`, so
+    the preview's links and audio work whatever the show's public URL is."""
+    loaded = load(config_path)
+    show = replace(loaded.show, output_dir=config_path.parent / PREVIEW_DIR,
+                   publish=replace(loaded.show.publish, public_url=base_url))
+    return _build(replace(loaded, show=show))
+
+
+def watched_sources(config_path: Path) -> list[Path]:
+    """What a preview is built from: the config, the episodes and the templates."""
+    show = _load_config(config_path)
+    return [config_path, show.episodes_dir, show.templates_dir, default_templates_dir()]
+
+
+def tag(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Tagged:
+    """Only the tagging step: write the tagged copy of each published episode's audio into the
+    output folder, where `build` finds it done; pages, feed and other files are left as they are."""
+    loaded = load(config_path, strict=strict, now=now)
+    show = loaded.show
+    layout = Layout.of(show)
+    writer = SiteWriter(show.output_dir)
+    keys = [layout.audio_key(episode) for episode in loaded.published]
+    for key, episode in zip(keys, loaded.published):
+        _write_tagged_audio(writer, key, episode, show, layout)
+    writer.finish(complete=False)
+    return Tagged(loaded, show.output_dir, writer.changed, [key for key in keys if key not in writer.changed])
+
+
+def tagging_plan(loaded: Loaded) -> list[TagPlan]:
+    """What a build would do to each published episode's tagged copy; reads files, writes nothing.
+
+    The tags are compared with the copy already in the output folder, or with the recording when
+    there is no copy yet."""
+    show = loaded.show
+    layout = Layout.of(show)
+    writer = SiteWriter(show.output_dir)
+    plans = []
+    for episode in loaded.published:
+        key = layout.audio_key(episode)
+        tags = tags_for(episode, show, layout)
+        if writer.is_current(key, episode.audio, _recipe(tags)):
+            plans.append(TagPlan(key, True, (), False))
+            continue
+        copy = show.output_dir / key
+        baseline = copy if copy.is_file() else episode.audio
+        plans.append(TagPlan(key, False, audio.plan(baseline, tags).changes, not copy.is_file()))
+    return plans
+
+
 def publish(config_path: Path, *, strict: bool = False, target: str | None = None, now: datetime | None = None,
             dry_run: bool = False, prune: bool = False, verify: bool = False,
             progress: publishing.PublishProgress | None = None) -> Published:
@@ -106,17 +184,134 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
         observer = progress or publishing.Unobserved()
         observer.planned(plan)
         publishing.carry_out(plan, recorded, storage, observer)
-    return Published(built, storage.description, [upload.key for upload in plan.uploads], plan.upload_bytes,
-                     found=sorted(plan.found), deleted=plan.deletes, kept=plan.kept, dry_run=dry_run,
-                     seconds=time.monotonic() - started)
+    published = Published(built, storage.description, [upload.key for upload in plan.uploads], plan.upload_bytes,
+                          found=sorted(plan.found), deleted=plan.deletes, kept=plan.kept, dry_run=dry_run,
+                          seconds=time.monotonic() - started)
+    hub = loaded.show.feed.hub
+    if hub and not dry_run and FEED_KEY in published.uploaded:
+        _ping_hub(hub, loaded.show.feed_url)
+    return published
 
 
-def published_folder(config_path: Path) -> Path:
-    """The folder a file:// publish target writes to: what `serve` previews."""
+def _ping_hub(hub: str, feed_url: str) -> None:
+    """The feed is already published when the hub is told; a hub that fails costs only the speed-up."""
+    try:
+        websub.ping(hub, feed_url)
+    except StorageError as e:
+        log.warning("Warning: %s; the feed is published, and apps will see it at their next poll", e.message)
+        return
+    log.info("told the WebSub hub %s that the feed changed", hub)
+
+
+@dataclass(frozen=True)
+class NewEpisode:
+    source: Path  # the episode.md written
+    audio: list[Path]  # encoded from the recording, the episode's audio first
+    chapters: tuple[Chapter, ...]
+
+
+def new_episode(config_path: Path, title: str, *, slug: str | None = None, recording_path: Path | None = None,
+                markers_path: Path | None = None, speakers: tuple[str, ...] = (), summary: str | None = None,
+                from_live: str | None = None, now: datetime | None = None,
+                on_progress: Callable[[float, float], None] | None = None) -> NewEpisode:
+    """Scaffold episodes/<slug>/episode.md, encoding the recording into its audio when one is given.
+
+    With `from_live`, the episode is what an announced stream became: it takes the stream's GUID
+    (apps that showed the live item then know it as this episode) and the `[[live]]` entry goes.
+    Everything is checked before anything is written, and the folder appears whole or not at all."""
+    show = _load_config(config_path)
+    if from_live is not None and from_live not in {live.guid for live in show.podcasting.live}:
+        raise ConfigError(f"{config_path}: no [[live]] stream has guid {from_live!r}; "
+                          "copy the guid from its [[live]] table")
+    title = title.strip()
+    slug = slug or scaffold.slugify(title)
+    if not title or not slug:
+        raise EpisodeError(f"the title {title!r} gives no folder name; pass --slug NAME")
+    folder = show.episodes_dir / slug
+    if folder.exists():
+        raise EpisodeError(f"{folder}: an episode with this slug exists already, and `new` never overwrites; "
+                           "pick another title or pass --slug NAME")
+    speakers = speakers or show.speakers
+    if not speakers:
+        raise EpisodeError(f"no speakers for the new episode: pass --speaker NAME, or set "
+                           f"`speakers = [\"…\"]` in {config_path.name}")
+    if recording_path is not None:
+        if not recording_path.is_file():
+            raise EpisodeError(f"{recording_path}: no such recording")
+        ffmpeg.require("ffmpeg")
+    marks = markers.read(markers_path) if markers_path else []
+    date = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(show.timezone))
+    number = scaffold.next_number(show.episodes_dir)
+    staging = show.episodes_dir / f".new-{slug}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir(parents=True)
+        audio_files, chapters = _encode_recording(show, recording_path, staging, marks, on_progress)
+        scaffold.create(staging, title=title, date=date, number=number, speakers=speakers,
+                        audio_name=audio_files[0].name if audio_files else "episode.mp3",
+                        alternates=[f.name for f in audio_files[1:]], summary=summary, chapters=chapters,
+                        guid=from_live)
+        staging.rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if from_live is not None:
+        config_edit.remove_live(config_path, from_live)
+    return NewEpisode(folder / episode_files.EPISODE_FILE, [folder / f.name for f in audio_files], chapters)
+
+
+def announce_live(config_path: Path, title: str, *, start: datetime, stream_url: str, page_url: str | None = None,
+                  end: datetime | None = None, stream_type: str | None = None, summary: str | None = None) -> str:
+    """Add a pending `[[live]]` stream to the config; returns its new GUID."""
+    show = _load_config(config_path)
+    guid = str(uuid.uuid4())
+    fields: dict[str, str | datetime] = {
+        "guid": guid, "title": title.strip(), "status": "pending", "start": _aware(start, show),
+        "stream_url": stream_url, "stream_type": stream_type or mediatypes.content_type(stream_url).split(";")[0],
+        "page_url": page_url or show.website,
+    }
+    if end is not None:
+        fields["end"] = _aware(end, show)
+    if summary:
+        fields["summary"] = summary
+    config_edit.add_live(config_path, fields)
+    return guid
+
+
+def update_live(config_path: Path, guid: str, *, status: str, end: datetime | None = None) -> None:
+    """Move an announced stream along: pending → live → ended."""
+    show = _load_config(config_path)
+    fields: dict[str, str | datetime] = {"status": status}
+    if end is not None:
+        fields["end"] = _aware(end, show)
+    config_edit.set_live_fields(config_path, guid, fields)
+
+
+def _aware(moment: datetime, show: Show) -> datetime:
+    """A time the producer typed without a zone is in the show's time zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(show.timezone))
+
+
+def _encode_recording(show: Show, recording_path: Path | None, folder: Path, marks: list[Chapter],
+                      on_progress) -> tuple[list[Path], tuple[Chapter, ...]]:
+    if recording_path is None:
+        return [], tuple(marks)
+    analysis = recording.analyse(recording_path, show.recording, on_progress)
+    encoded = recording.encode(recording_path, folder, "episode", show.recording, analysis, on_progress)
+    chapters = markers.shifted(marks, by=encoded.trimmed_start, duration=encoded.duration)
+    return list(encoded.files.values()), chapters
+
+
+def _load_config(config_path: Path) -> Show:
     report = Report()
     show = config.load(config_path, report)
     report.raise_if_failed(strict=False)
     assert show is not None
+    return show
+
+
+def published_folder(config_path: Path) -> Path:
+    """The folder a file:// publish target writes to: what `serve` previews."""
+    show = _load_config(config_path)
     storage = open_target(show.publish.target, config_path.parent, show.publish)
     if not isinstance(storage, LocalStorage):
         raise StorageError(f"{config_path}: publish.target {show.publish.target!r} is not a folder; "
@@ -131,18 +326,21 @@ def _build(loaded: Loaded) -> Built:
     layout = Layout.of(show)
     writer = SiteWriter(show.output_dir)
     writer.copy(layout.artwork_key, show.artwork)
-    audio_sizes = {}
+    media = feed.Media(sizes={}, integrity={})
     for episode in loaded.published:
         audio_key = layout.audio_key(episode)
         _write_tagged_audio(writer, audio_key, episode, show, layout)
-        audio_sizes[episode.slug] = (show.output_dir / audio_key).stat().st_size
+        media.sizes[audio_key] = (show.output_dir / audio_key).stat().st_size
         if episode.cover:
             writer.copy(layout.cover_key(episode), episode.cover)
+        _write_feed_extras(writer, episode, show, layout, media)
+    _write_site_images(writer, pages.site_images(show, loaded.published, layout))
     templates = Templates(show.templates_dir)
     for key, html in pages.render_all(show, loaded.published, layout, templates).items():
         writer.write_text(key, html)
-    writer.write_text(STYLESHEET_KEY, templates.render(STYLESHEET_KEY))
-    writer.write_bytes(FEED_KEY, feed.render(show, loaded.published, layout, audio_sizes))
+    # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
+    for key, xml in sorted(feed.render(show, loaded.published, layout, media).items(), key=lambda kv: kv[0] == FEED_KEY):
+        writer.write_bytes(key, xml)
     files = writer.finish()
     for key in writer.changed:
         log.debug("wrote %s", key)
@@ -150,9 +348,52 @@ def _build(loaded: Loaded) -> Built:
     return Built(loaded, show.output_dir, files, writer.changed)
 
 
-def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout) -> None:
-    """The published audio is a tagged copy; the producer's recording is only ever read."""
-    tags = audio.Tags(
+def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout: Layout, media: feed.Media) -> None:
+    """The files the feed links for an episode: transcripts, other encodings, the chapters file."""
+    for transcript in episode.transcripts:
+        writer.copy(layout.transcript_key(episode, transcript.path), transcript.path)
+    for alternate in episode.alternates:
+        key = layout.alternate_key(episode, alternate.path)
+        if alternate.path.suffix.lower() in audio.SUPPORTED_EXTENSIONS:
+            # Another encoding of the same episode carries the same tags and chapters.
+            _write_tagged_audio(writer, key, episode, show, layout, source=alternate.path)
+        else:
+            writer.copy(key, alternate.path)
+        media.sizes[key] = (show.output_dir / key).stat().st_size
+        media.integrity[key] = feed.sri(sha256_of(show.output_dir / key))
+    if episode.chapters:
+        image_keys = {}
+        for index, chapter in enumerate(episode.chapters):
+            if chapter.image:
+                image_keys[index] = layout.chapter_image_key(episode, chapter.image)
+                writer.copy(image_keys[index], chapter.image)
+        writer.write_text(layout.chapters_key(episode), json_chapters.to_json(show, episode, layout, image_keys))
+def _write_site_images(writer: SiteWriter, images: list[pages.SiteImage]) -> None:
+    """Sized copies of the artwork for the pages, made again only when their source image changed."""
+    for image in images:
+        recipe = f"{image.image_format} {image.pixels} webp-quality={artwork.PAGE_WEBP_QUALITY}"
+        writer.derive(image.key, image.source, recipe,
+                      lambda partial, image=image: partial.write_bytes(
+                          artwork.page_image(image.source, image.pixels, image.image_format)))
+
+
+def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout,
+                        source: Path | None = None) -> None:
+    """The published audio is a tagged copy; the producer's recording (`source`, by default the
+    episode's audio) is only ever read."""
+    tags = tags_for(episode, show, layout)
+    recording = source or episode.audio
+
+    def make(partial: Path) -> None:
+        shutil.copyfile(recording, partial)
+        audio.tag(partial, tags)
+
+    writer.derive(key, recording, _recipe(tags), make)
+
+
+def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
+    """What the published copy of the episode's audio carries: the same metadata as its feed entry."""
+    return audio.Tags(
         title=episode.title,
         artist=", ".join(episode.speakers),
         album=show.title,
@@ -168,15 +409,25 @@ def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Sh
         disc=episode.season,
         cover=episode.cover or show.artwork,
         chapters=episode.chapters,
+        category=show.category,
+        id3_version=show.id3_version,
     )
-    # The recipe names everything the copy is made from, the cover image's bytes included.
-    recipe = hashlib.sha256(repr((asdict(tags), _file_stamp(tags.cover))).encode()).hexdigest()
 
-    def make(partial: Path) -> None:
-        partial.write_bytes(episode.audio.read_bytes())
-        audio.tag(partial, tags)
 
-    writer.derive(key, episode.audio, recipe, make)
+def _recipe(tags: audio.Tags) -> str:
+    """A digest of everything a tagged copy is made from, the bytes of its images included."""
+    images = [tags.cover, *(chapter.image for chapter in tags.chapters)]
+    return hashlib.sha256(repr((asdict(tags), [_file_stamp(image) for image in images])).encode()).hexdigest()
+
+
+def _check_tagging_tools(episodes: list[Episode], report: Report) -> None:
+    if ffmpeg.available():
+        return
+    for episode in episodes:
+        if audio.needs_ffmpeg(episode.audio_info, bool(episode.chapters)):
+            report.error(episode.source, "chapters",
+                         f"chapters in M4A audio ({episode.audio.name}) are written with ffmpeg, which is not "
+                         f"installed; {ffmpeg.INSTALL_HINT}, or set `chapters: []` to publish it without chapters")
 
 
 def _file_stamp(path: Path | None) -> tuple[int, int] | None:
@@ -184,16 +435,3 @@ def _file_stamp(path: Path | None) -> tuple[int, int] | None:
         return None
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns
-
-
-def _check_artwork(show: Show, report: Report) -> None:
-    try:
-        info = artwork.inspect(show.artwork)
-    except ArtworkError as e:
-        report.error(show.config_path, "artwork", e.message)
-        return
-    if info.width != info.height or info.width < MIN_ARTWORK_PIXELS:
-        report.error(show.config_path, "artwork",
-                     f"{show.artwork.name} is {info.width}×{info.height} px; Apple needs a square image "
-                     f"of at least {MIN_ARTWORK_PIXELS}×{MIN_ARTWORK_PIXELS} px")
-

@@ -1,17 +1,22 @@
-"""How a publish shows its progress: bars on a terminal, plain lines otherwise (logs, CI).
+"""How long work shows its progress: bars on a terminal, plain lines otherwise (logs, CI).
 
-The only module that imports rich. Both displays are told about bytes from several upload
-threads at once.
+The only module that imports rich. A publish's displays are told about bytes from several
+upload threads at once.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+import click
 
 from podcaster.publishing import Plan
 
@@ -29,6 +34,26 @@ def human_bytes(count: int) -> str:
 
 def on_terminal() -> bool:
     return Console().is_terminal
+
+
+@contextmanager
+def fraction(label: str) -> Iterator[Callable[[float, float], None]]:
+    """A callback for work measured as done out of total: a bar on a terminal, a line every 10 %
+    otherwise."""
+    if sys.stderr.isatty():
+        with Progress(transient=True) as bar:
+            task = bar.add_task(label, total=1.0)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+        return
+    reported = [-1]
+
+    def report(done: float, total: float) -> None:
+        tenth = int(10 * done / total) if total else 0
+        if tenth > reported[0]:
+            reported[0] = tenth
+            click.echo(f"{label}: {10 * tenth}%", err=True)
+
+    yield report
 
 
 def _announce(plan: Plan) -> list[str]:

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from podcaster import mediatypes
 from podcaster.errors import ManifestUnreadable, StorageError
 from podcaster.model import PublishSettings
-from podcaster.site import FEED_KEY
+from podcaster.site import FEED_KEY, TRANSCRIPTS_FOLDER
 from podcaster.storage import Manifest, ManifestEntry, Storage, StoredObject, TransferProgress, Upload
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,8 @@ def _stage(key: str, *, replaces: bool) -> int:
         return STAGES.index("feed")
     if mediatypes.is_media(key):
         return STAGES.index("replaced audio" if replaces else "new audio")
-    if mediatypes.is_page(key):
+    # An HTML transcript is what pages link to, not a page: it goes up before them.
+    if mediatypes.is_page(key) and PurePosixPath(key).parent.name != TRANSCRIPTS_FOLDER:
         return STAGES.index("pages")
     return STAGES.index("artwork, chapters and transcripts")
 

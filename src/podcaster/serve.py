@@ -11,6 +11,7 @@ from pathlib import Path
 
 from podcaster import mediatypes
 from podcaster.errors import PodcasterError
+from podcaster.site import NOT_FOUND_KEY
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -50,6 +51,19 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         self._remaining = end - start + 1
         return f
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # A missing page gets the site's own 404 page, as a web host serving the site would answer.
+        page = Path(self.directory) / NOT_FOUND_KEY
+        if code != HTTPStatus.NOT_FOUND or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(code, message)
+        self.send_header("Content-Type", mediatypes.content_type(NOT_FOUND_KEY))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def end_headers(self) -> None:
         self.send_header("Accept-Ranges", "bytes")
         super().end_headers()
@@ -88,9 +102,17 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
-    handler = functools.partial(RangeRequestHandler, directory=str(directory))
+class PreviewServer(ThreadingHTTPServer):
+    def __init__(self, address: tuple[str, int], directory: Path) -> None:
+        self.directory = directory
+        super().__init__(address, functools.partial(RangeRequestHandler, directory=str(directory)))
+
+
+def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000, *, create: bool = False) -> PreviewServer:
+    """A server for `directory` on host:port (port 0: any free port); `create` makes the folder."""
+    if create:
+        directory.mkdir(parents=True, exist_ok=True)
     try:
-        return ThreadingHTTPServer((host, port), handler)
+        return PreviewServer((host, port), directory)
     except OSError as e:
         raise PodcasterError(f"cannot listen on {host}:{port}: {e.strerror}; pass another --port") from e

@@ -6,6 +6,8 @@ folder and in a bucket, so a page or the feed can name any file by its key.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -13,8 +15,14 @@ from urllib.parse import quote
 from podcaster.model import Episode, Show
 
 FEED_KEY = "feed.xml"
+TRANSCRIPTS_FOLDER = "transcripts"  # in an episode's folder
 INDEX_KEY = "index.html"
 STYLESHEET_KEY = "style.css"
+SCRIPT_KEY = "site.js"
+SITEMAP_KEY = "sitemap.xml"
+ROBOTS_KEY = "robots.txt"
+NOT_FOUND_KEY = "404.html"
+ARCHIVE_SECTION = "archive"
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,38 @@ class Layout:
     def cover_key(self, episode: Episode) -> str | None:
         return f"episodes/{episode.slug}/cover{episode.cover.suffix.lower()}" if episode.cover else None
 
+    def chapters_key(self, episode: Episode) -> str:
+        return f"episodes/{episode.slug}/chapters.json"
+
+    def transcript_key(self, episode: Episode, transcript: Path) -> str:
+        return f"episodes/{episode.slug}/{TRANSCRIPTS_FOLDER}/{transcript.name}"
+
+    def alternate_key(self, episode: Episode, alternate: Path) -> str:
+        return f"episodes/{episode.slug}/alternates/{alternate.name}"
+
+    def chapter_image_key(self, episode: Episode, image: Path) -> str:
+        return f"episodes/{episode.slug}/chapters/{image.name}"
+
+    def picture_key(self, episode: Episode | None, pixels: int) -> str:
+        """A WebP copy of the episode's cover (or, for None or an episode without one, the show's
+        artwork) at most `pixels` wide, for pages."""
+        if episode is not None and episode.cover:
+            return f"episodes/{episode.slug}/cover-{pixels}.webp"
+        return f"artwork-{pixels}.webp"
+
+    def icon_key(self, pixels: int) -> str:
+        return f"icon-{pixels}.png"
+
+    def listing_key(self, section: str, page: int = 1) -> str:
+        """Page `page` of a list of episodes: `section` is "archive", "series/<slug>", …"""
+        return f"{self.listing_dir_key(section, page)}index.html"
+
+    def listing_dir_key(self, section: str, page: int = 1) -> str:
+        return f"{section}/" if page == 1 else f"{section}/{page}/"
+
+    def listing_url(self, section: str, page: int = 1) -> str:
+        return self.url(self.listing_dir_key(section, page))
+
     def url(self, key: str) -> str:
         return self.public_url + quote(key)
 
@@ -53,5 +93,9 @@ class Layout:
         return self.url(self.cover_key(episode) or self.artwork_key)
 
 
-def relative_to_site(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+def slugify(name: str) -> str:
+    """A name as one URL path segment: "Circle of Light" → "circle-of-light". Letters of any script
+    are kept (a name in Arabic stays readable); everything else becomes a single hyphen."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", "-", without_accents).strip("-") or "-"

@@ -60,18 +60,30 @@ class SiteWriter:
         """Write `key` as `make(partial)` builds it from `source`, unless the file there was already
         made from this very source (same size and mtime) with this very `recipe` (a digest)."""
         path = self._claim(key)
-        made_from = {"source": _stat_key(source), "recipe": recipe}
-        previous = self._previous_derived.get(key)
-        if path.is_file() and previous == {**made_from, "output": _stat_key(path)}:
-            self._derived[key] = previous
+        if self.is_current(key, source, recipe):
+            self._derived[key] = self._previous_derived[key]
             return
         replace_atomically(path, make)
-        self._derived[key] = {**made_from, "output": _stat_key(path)}
+        self._derived[key] = {"source": _stat_key(source), "recipe": recipe, "output": _stat_key(path)}
         self.changed.append(key)
 
-    def finish(self) -> Manifest:
+    def is_current(self, key: str, source: Path, recipe: str) -> bool:
+        """Whether `key` was made from this very source with this very recipe, and not changed since."""
+        path = self.root / key
+        previous = self._previous_derived.get(key)
+        return path.is_file() and previous == {"source": _stat_key(source), "recipe": recipe, "output": _stat_key(path)}
+
+    def finish(self, *, complete: bool = True) -> Manifest:
         """Remove what earlier builds wrote and this one did not, save the state, and return every
-        file of the site with its digest."""
+        file of the site with its digest.
+
+        A partial run (`complete=False`, as `podcaster tag` writes only the audio) removes nothing,
+        keeps what the state knew of the files it did not write, and returns only those it wrote."""
+        if not complete:
+            files = {key: self._entry(key) for key in sorted(self.written)}
+            self._save_state({**self._previous_files, **self._state_entries(files)},
+                             {**self._previous_derived, **self._derived})
+            return files
         for key in sorted(set(self._previous_files) - self.written):
             stale = self.root / key
             if stale.is_file():
@@ -79,14 +91,17 @@ class SiteWriter:
                 log.info("removed %s (no longer part of the site)", key)
                 remove_empty_folders(stale.parent, self.root)
         files = {key: self._entry(key) for key in sorted(self.written)}
-        state = {
-            "version": _STATE_VERSION,
-            "files": {key: {"sha256": e.sha256, "size": e.size, "stat": _stat_key(self.root / key)}
-                      for key, e in files.items()},
-            "derived": self._derived,
-        }
-        (self.root / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+        self._save_state(self._state_entries(files), self._derived)
         return files
+
+    def _state_entries(self, files: Manifest) -> dict[str, dict]:
+        return {key: {"sha256": e.sha256, "size": e.size, "stat": _stat_key(self.root / key)}
+                for key, e in files.items()}
+
+    def _save_state(self, files: dict[str, dict], derived: dict[str, dict]) -> None:
+        state = {"version": _STATE_VERSION, "files": dict(sorted(files.items())), "derived": dict(sorted(derived.items()))}
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
 
     def _entry(self, key: str) -> ManifestEntry:
         path = self.root / key

@@ -1,4 +1,9 @@
-"""MP3: ID3v2 tags (v2.4 by default), podcast frames, cover art and CHAP/CTOC chapters."""
+"""MP3: ID3v2 tags (v2.4 by default, v2.3 for old players), podcast frames, cover art, CHAP/CTOC chapters.
+
+Only the ID3v2 tag at the start of the file is rewritten; the MPEG frames after it are never
+touched. Frames podcaster does not manage (a composer, a TXXX, the iTunNORM/iTunSMPB comments
+that carry loudness and gapless data) stay as they are.
+"""
 
 from __future__ import annotations
 
@@ -6,109 +11,161 @@ import io
 from pathlib import Path
 
 from mutagen.id3 import (
-    APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCAT, TCON, TCOP, TDES, TDRC, TGID, TIT2, TPE1,
-    TPE2, TPOS, TRCK, WFED, WOAS, WXXX, CTOCFlags, Encoding, PictureType,
+    APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCAT, TCON, TCOP, TDAT, TDES, TDRC, TGID, TIME, TIT2, TPE1, TPE2,
+    TPOS, TRCK, TYER, WFED, WOAS, WXXX, CTOCFlags, Encoding, Frame, ID3NoHeaderError, PictureType,
 )
 from mutagen.mp3 import MP3
 
+from podcaster.audio.base import Format, Pictures, Retagging, changed_fields
 from podcaster.audio.tags import Tags
 from podcaster.model import AudioInfo
 
-NAME = "MP3"
-EXTENSIONS = (".mp3",)
-MIME_TYPE = "audio/mpeg"
-
-# Frames podcaster owns: each is replaced as a whole; every other frame is left as it was.
-_MANAGED = (
-    "TIT2", "TPE1", "TALB", "TPE2", "TRCK", "TPOS", "TDRC", "TCON", "COMM", "WOAS", "TCOP",
-    "TDES", "TGID", "WFED", "PCST", "TCAT", "APIC", "CHAP", "CTOC",
-)
+# The frames that hold each field podcaster manages. Frames of these IDs are replaced as a whole,
+# except comments with a description (see _is_ours). Chapters are managed only when the episode
+# has some, so chapters a producer's editor already wrote survive an episode without any.
+_FRAMES = {
+    "title": ("TIT2",), "artist": ("TPE1",), "album": ("TALB",), "album artist": ("TPE2",),
+    "date": ("TDRC", "TYER", "TDAT", "TIME"), "genre": ("TCON",), "summary": ("COMM", "TDES"), "copyright": ("TCOP",),
+    "guid": ("TGID",), "page URL": ("WOAS",), "feed URL": ("WFED",), "podcast flag": ("PCST",),
+    "category": ("TCAT",), "track": ("TRCK",), "disc": ("TPOS",), "cover": ("APIC",),
+    "chapters": ("CHAP", "CTOC"),
+}
+# A Xing/Info header that declares more audio than the file holds means the file was cut short;
+# two frames of slack allow for encoders that count the header frame or padding differently.
+_SLACK_FRAMES = 2
+_MAX_SAMPLES_PER_FRAME = 1152
 
 
 def matches(head: bytes) -> bool:
-    # An ID3v2 tag, or an MPEG audio frame sync (11 set bits) at the very start.
-    return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    # An ID3v2 tag, or an MPEG audio frame sync (11 set bits) for layer I–III; layer bits 00 would
+    # be AAC in ADTS, which is not MP3.
+    return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+                                        and head[1] & 0x06 != 0)
 
 
 def probe(path: Path) -> AudioInfo:
-    info = MP3(path).info
+    audio = MP3(path)
+    info = audio.info
     if not info.length:
         raise ValueError("no audio frames found")
+    size = path.stat().st_size
+    tag_size = audio.tags.size if audio.tags is not None else 0
+    declared = info.bitrate * info.length / 8
+    frame_bytes = info.bitrate * _MAX_SAMPLES_PER_FRAME / info.sample_rate / 8
+    if size - tag_size + _SLACK_FRAMES * frame_bytes < declared:
+        raise ValueError(f"its header declares {declared:,.0f} bytes of audio but it holds "
+                         f"{size - tag_size:,}: the file was cut short")
     return AudioInfo(
-        format="mp3", mime_type=MIME_TYPE, codec="mp3", duration=info.length, bitrate=info.bitrate,
-        sample_rate=info.sample_rate, channels=info.channels, size=path.stat().st_size,
+        format="mp3", mime_type=FORMAT.mime_type, codec="mp3", duration=info.length, bitrate=info.bitrate,
+        sample_rate=info.sample_rate, channels=info.channels, size=size,
     )
 
 
-def write_tags(path: Path, tags: Tags, cover_jpeg: bytes | None) -> bool:
-    """Tag the file; returns False (and writes nothing) when it already carries these tags."""
-    audio = MP3(path)
-    if audio.tags is None:
-        audio.add_tags()
-    id3 = audio.tags
-    before = _rendered(id3)
-    for frame_id in _MANAGED:
-        id3.delall(frame_id)
-    for frame in _frames(tags, cover_jpeg):
-        id3.add(frame)
-    if _rendered(id3) == before:
-        return False
-    id3.save(path, v2_version=4)
-    return True
+def plan(path: Path, tags: Tags, pictures: Pictures) -> Retagging:
+    version = tags.id3_version
+    try:
+        # Frames as the file holds them, so a tag of the other version shows up as a change.
+        id3, tagged = ID3(path, translate=False), True
+    except ID3NoHeaderError:
+        id3, tagged = ID3(), False
+    if id3.version < (2, 3, 0):
+        id3.update_to_v24()  # ID3v2.2's three-letter frames, which no player should still get
+    wanted = _frames(tags, pictures)
+    current = {field: [f for frame_id in _FRAMES[field] for f in id3.getall(frame_id) if _is_ours(f)]
+               for field in wanted}
+    changes = changed_fields({field: _rendered(frames, version) for field, frames in current.items()},
+                             {field: _rendered(frames, version) for field, frames in wanted.items()})
+    if tagged and id3.version[1] != version:
+        changes += ("ID3 version",)
+
+    def write() -> None:
+        for frames in current.values():
+            for frame in frames:
+                del id3[frame.HashKey]
+        for frames in wanted.values():
+            for frame in frames:
+                id3.add(frame)
+        # The frames podcaster does not manage are converted as mutagen converts them.
+        id3.update_to_v23() if version == 3 else id3.update_to_v24()
+        id3.save(path, v2_version=version)
+
+    return Retagging(changes, write)
 
 
-def _rendered(id3: ID3) -> bytes:
+def _is_ours(frame: Frame) -> bool:
+    # Comments with a description (iTunNORM, iTunSMPB …) hold other tools' data, not the summary.
+    return not (isinstance(frame, COMM) and frame.desc)
+
+
+def _rendered(frames: list[Frame], version: int) -> bytes:
+    """The frames as they would be written in an ID3v2.`version` tag: equal bytes, equal tags."""
+    tag = ID3()
+    for frame in frames:
+        tag.add(frame)
     buffer = io.BytesIO()
-    id3.save(buffer, v1=0, v2_version=4, padding=lambda info: 0)
+    tag.save(buffer, v1=0, v2_version=version, padding=lambda info: 0)
     return buffer.getvalue()
 
 
-def _text(frame_class, value: str):
+def _text(frame_class: type[Frame], value: str) -> Frame:
     return frame_class(encoding=Encoding.UTF8, text=[value])
 
 
-def _frames(tags: Tags, cover_jpeg: bytes | None) -> list:
-    frames = [
-        _text(TIT2, tags.title),
-        _text(TPE1, tags.artist),
-        _text(TALB, tags.album),
-        _text(TPE2, tags.album_artist),
-        _text(TDRC, tags.date.strftime("%Y-%m-%dT%H:%M:%S")),
-        _text(TCON, tags.genre),
-        COMM(encoding=Encoding.UTF8, lang="eng", desc="", text=[tags.summary]),
-        _text(TDES, tags.summary),
-        _text(TCOP, tags.copyright),
-        _text(TGID, tags.guid),
-        WOAS(url=tags.page_url),
-        WFED(url=tags.feed_url),
-        PCST(value=1),
-        _text(TCAT, tags.genre),
-    ]
-    if tags.track is not None:
-        frames.append(_text(TRCK, str(tags.track)))
-    if tags.disc is not None:
-        frames.append(_text(TPOS, str(tags.disc)))
-    if cover_jpeg:
-        frames.append(APIC(encoding=Encoding.UTF8, mime="image/jpeg", type=PictureType.COVER_FRONT,
-                           desc="Cover", data=cover_jpeg))
-    frames.extend(_chapter_frames(tags))
+def _frames(tags: Tags, pictures: Pictures) -> dict[str, list[Frame]]:
+    frames = {
+        "title": [_text(TIT2, tags.title)],
+        "artist": [_text(TPE1, tags.artist)],
+        "album": [_text(TALB, tags.album)],
+        "album artist": [_text(TPE2, tags.album_artist)],
+        "date": _date_frames(tags),
+        "genre": [_text(TCON, tags.genre)],
+        "summary": [COMM(encoding=Encoding.UTF8, lang="eng", desc="", text=[tags.summary]),
+                    _text(TDES, tags.summary)],
+        "copyright": [_text(TCOP, tags.copyright)],
+        "guid": [_text(TGID, tags.guid)],
+        "page URL": [WOAS(url=tags.page_url)],
+        "feed URL": [WFED(url=tags.feed_url)],
+        "podcast flag": [PCST(value=1)],
+        "category": [_text(TCAT, tags.category)] if tags.category else [],
+        "track": [_text(TRCK, str(tags.track))] if tags.track is not None else [],
+        "disc": [_text(TPOS, str(tags.disc))] if tags.disc is not None else [],
+        "cover": [_picture(pictures.cover, "Cover")] if pictures.cover else [],
+    }
+    if tags.chapters:
+        frames["chapters"] = _chapter_frames(tags, pictures)
     return frames
 
 
-def _chapter_frames(tags: Tags) -> list:
-    if not tags.chapters:
-        return []
+def _date_frames(tags: Tags) -> list[Frame]:
+    if tags.id3_version == 3:
+        # ID3v2.3 splits the date; mutagen's own conversion drops the time when minutes are zero.
+        return [_text(TYER, tags.date.strftime("%Y")), _text(TDAT, tags.date.strftime("%d%m")),
+                _text(TIME, tags.date.strftime("%H%M"))]
+    return [_text(TDRC, tags.date.strftime("%Y-%m-%dT%H:%M:%S"))]
+
+
+def _picture(jpeg: bytes, description: str) -> APIC:
+    return APIC(encoding=Encoding.UTF8, mime="image/jpeg", type=PictureType.COVER_FRONT, desc=description,
+                data=jpeg)
+
+
+def _chapter_frames(tags: Tags, pictures: Pictures) -> list[Frame]:
     ids = [f"chp{index}" for index in range(len(tags.chapters))]
-    frames = []
-    for index, chapter in enumerate(tags.chapters):
-        # A chapter ends where the next begins; the last one ends with the audio.
-        end = tags.chapters[index + 1].start if index + 1 < len(tags.chapters) else tags.duration
-        start_ms, end_ms = int(chapter.start * 1000), int(end * 1000)
-        sub_frames = [_text(TIT2, chapter.title)]
+    frames: list[Frame] = []
+    for index, (chapter, end) in enumerate(tags.chapter_spans()):
+        sub_frames: list[Frame] = [_text(TIT2, chapter.title)]
         if chapter.url:
             sub_frames.append(WXXX(encoding=Encoding.UTF8, desc="", url=chapter.url))
-        frames.append(CHAP(element_id=ids[index], start_time=start_ms, end_time=end_ms,
-                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=sub_frames))
+        image = pictures.chapters[index] if index < len(pictures.chapters) else None
+        if image:
+            sub_frames.append(_picture(image, f"Chapter {index + 1}"))
+        frames.append(CHAP(element_id=ids[index], start_time=round(chapter.start * 1000),
+                           end_time=round(end * 1000), start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
+                           sub_frames=sub_frames))
     frames.append(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                        child_element_ids=ids, sub_frames=[_text(TIT2, "Chapters")]))
     return frames
+
+
+FORMAT = Format(name="MP3", extensions=(".mp3",), mime_type="audio/mpeg", matches=matches, probe=probe,
+                plan=plan)

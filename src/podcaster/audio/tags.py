@@ -26,4 +26,11 @@ class Tags:
     disc: int | None = None
     genre: str = "Podcast"
     cover: Path | None = None  # the image to embed; resized to a small JPEG when tagging
-    chapters: tuple[Chapter, ...] = ()
+    chapters: tuple[Chapter, ...] = ()  # none: chapters already in the recording are left alone
+    category: str | None = None  # the show's Apple category (ID3 TCAT, MP4 catg)
+    id3_version: int = 4  # MP3 only: 3 for old players that cannot read ID3v2.4
+
+    def chapter_spans(self) -> list[tuple[Chapter, float]]:
+        """Each chapter with its end: where the next one begins; the last ends with the audio."""
+        ends = [chapter.start for chapter in self.chapters[1:]] + [self.duration]
+        return list(zip(self.chapters, ends))

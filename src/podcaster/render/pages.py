@@ -1,39 +1,426 @@
-"""The show-notes site: an index page and one page per episode, rendered from the templates."""
+"""The show-notes site: every text file of it, rendered from the templates.
+
+A home page; a page per episode (player, chapters, notes, transcript, neighbours, related
+episodes); lists of episodes, paginated: the archive and one per series, season and speaker;
+a 404 page; the sitemap, robots.txt, the stylesheet and the script. `site_images` names the
+sized copies of the artwork the pages show.
+
+The work is linear in the number of episodes: related episodes come from the nearest episodes
+of the same series or speaker, a bounded number each.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 
-from podcaster import timecodes
-from podcaster.model import Episode, Show
-from podcaster.render import notes
+from podcaster import timecodes, transcripts
+from podcaster.errors import RenderError
+from podcaster.model import Episode, Show, Transcript
+from podcaster.render import jsonld, notes
 from podcaster.render.templates import Templates
-from podcaster.site import FEED_KEY, STYLESHEET_KEY, Layout
+from podcaster.site import (
+    ARCHIVE_SECTION, FEED_KEY, NOT_FOUND_KEY, ROBOTS_KEY, SCRIPT_KEY, SITEMAP_KEY, STYLESHEET_KEY, Layout, slugify,
+)
+
+PICTURE_SIZES = (150, 300, 600)  # widths (px) of the WebP copies of artwork that pages show
+PICTURE_DEFAULT = 300  # the copy a browser without srcset support loads
+ICON_SIZES = (32, 180)  # the favicon and the touch icon, PNG
+LATEST_COUNT = 5  # episodes on the home page
+RELATED_COUNT = 4  # related episodes on an episode page
+DESCRIPTION_LENGTH = 160  # search engines cut meta descriptions at about this many characters
+
+
+@dataclass(frozen=True)
+class SiteImage:
+    """A sized copy of an image that the pages show: written by the pipeline, named by the layout."""
+
+    key: str
+    source: Path
+    pixels: int
+    image_format: str  # "WEBP" or "PNG"
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Picture:
+    src: str
+    srcset: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """An episode as a list shows it."""
+
+    model: Episode
+    url: str
+    picture: Picture
+    date_text: str
+    duration: str  # ISO 8601, for <time datetime>
+    duration_text: str
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A chapter or a transcript cue: a point in the audio that a link plays from."""
+
+    start: float
+    duration: str  # ISO 8601 offset, for <time datetime>
+    clock: str
+    text: str
+    href: str
+    speaker: str | None = None
+    url: str | None = None  # a chapter's web page
+    host: str | None = None
+
+
+@dataclass(frozen=True)
+class EpisodeView:
+    card: Card
+    audio_url: str
+    audio_type: str
+    audio_format: str  # "MP3", "M4A"
+    notes_html: str
+    chapters: list[Moment]
+    transcript: list[Moment]
+    transcript_url: str | None
+    transcript_format: str | None
+    speakers: list[Link]
+    series: Link | None
+    season: Link | None
+    older: Card | None
+    newer: Card | None
+    related: list[Card]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a list of episodes."""
+
+    heading: str
+    intro: str
+    cards: list[Card]
+    page: int
+    page_count: int
+    newer_url: str | None  # the page before (newer episodes, unless the show is serial)
+    older_url: str | None
+
+
+@dataclass(frozen=True)
+class Head:
+    """What every page says about itself to browsers, search engines and link previews."""
+
+    title: str
+    description: str
+    canonical: str | None  # None: the page is not to be indexed (404)
+    image: str
+    image_alt: str
+    og_type: str = "website"
+    breadcrumbs: list[Link] = field(default_factory=list)
+    structured_data: dict | None = None
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    url: str
+    lastmod: str | None
+
+
+def site_images(show: Show, episodes: Sequence[Episode], layout: Layout) -> list[SiteImage]:
+    """The sized copies of the show's artwork and of every episode cover that pages show."""
+    images = [SiteImage(layout.picture_key(None, size), show.artwork, size, "WEBP") for size in PICTURE_SIZES]
+    images += [SiteImage(layout.icon_key(size), show.artwork, size, "PNG") for size in ICON_SIZES]
+    for episode in episodes:
+        if episode.cover:
+            images += [SiteImage(layout.picture_key(episode, size), episode.cover, size, "WEBP")
+                       for size in PICTURE_SIZES]
+    return images
 
 
 def render_all(show: Show, episodes: Sequence[Episode], layout: Layout, templates: Templates) -> dict[str, str]:
-    """Every page of the site by key; `episodes` are the published ones."""
-    newest_first = sorted(episodes, key=lambda e: (e.date, e.slug), reverse=True)
-    common = {
-        "show": show,
-        "feed_url": layout.url(FEED_KEY),
-        "stylesheet_url": layout.url(STYLESHEET_KEY),
-        "artwork_url": layout.url(layout.artwork_key),
-        "home_url": layout.public_url,
-        "clock": timecodes.format_clock,
-    }
-    pages = {"index.html": templates.render("index.html", episodes=[_view(e, layout) for e in newest_first], **common)}
-    for episode in newest_first:
-        pages[layout.page_key(episode)] = templates.render("episode.html", episode=_view(episode, layout), **common)
-    return pages
+    """Every text file of the site by key; `episodes` are the published ones."""
+    return _SiteRenderer(show, episodes, layout, templates).render()
 
 
-def _view(episode: Episode, layout: Layout) -> dict:
-    """What a template sees of an episode: the model plus its URLs and rendered notes."""
-    return {
-        "model": episode,
-        "url": layout.page_url(episode),
-        "audio_url": layout.url(layout.audio_key(episode)),
-        "image_url": layout.image_url(episode),
-        "notes_html": notes.to_html(episode.notes),
-    }
+class _SiteRenderer:
+    def __init__(self, show: Show, episodes: Sequence[Episode], layout: Layout, templates: Templates) -> None:
+        self.show, self.layout, self.templates = show, layout, templates
+        self.chronological = sorted(episodes, key=lambda e: (e.date, e.slug))
+        self.home_url = layout.public_url
+        self.files: dict[str, str] = {}
+        self.sitemap: list[SitemapEntry] = []
+        self.cards = {e.slug: self._card(e) for e in self.chronological}
+        self.series = _Groups(self.chronological, lambda e: [e.series] if e.series else [])
+        self.speakers = _Groups(self.chronological, lambda e: list(e.speakers))
+        self.seasons = _Groups(self.chronological, lambda e: [e.season] if e.season is not None else [])
+        self.latest = [self.cards[e.slug] for e in reversed(self.chronological[-LATEST_COUNT:])]
+        self.artwork_url = layout.url(layout.artwork_key)
+        self.artwork_alt = f"The artwork of {show.title}"
+        self.site = {
+            "show": show,
+            "home_url": self.home_url,
+            "archive_url": layout.listing_url(ARCHIVE_SECTION),
+            "feed_url": layout.url(FEED_KEY),
+            "stylesheet_url": layout.url(STYLESHEET_KEY),
+            "script_url": layout.url(SCRIPT_KEY),
+            "icon_url": layout.url(layout.icon_key(ICON_SIZES[0])),
+            "touch_icon_url": layout.url(layout.icon_key(ICON_SIZES[-1])),
+            "subscribe_links": show.subscribe_links,
+            "series": [Link(name, self._series_url(name)) for name in self.series.members],
+            "speakers": [Link(name, self._speaker_url(name))
+                         for name in sorted(self.speakers.members, key=str.casefold)],
+            "seasons": [Link(f"Season {number}", self._season_url(number)) for number in sorted(self.seasons.members)],
+        }
+
+    def render(self) -> dict[str, str]:
+        self._home()
+        for index, episode in enumerate(self.chronological):
+            self._episode(episode, index)
+        self._listing(ARCHIVE_SECTION, "All episodes", f"Every episode of {self.show.title}.", self.chronological)
+        for name, members in self.series.members.items():
+            self._listing(f"series/{slugify(name)}", name, f"The episodes of the series “{name}”.", members)
+        for number, members in self.seasons.members.items():
+            self._listing(f"seasons/{number}", f"Season {number}", f"The episodes of season {number}.", members)
+        for name, members in self.speakers.members.items():
+            self._listing(f"speakers/{slugify(name)}", name, f"Episodes with {name}.", members,
+                          about=jsonld.person(name, self._speaker_url(name)))
+        self._not_found()
+        self._add(SITEMAP_KEY, self.templates.render(SITEMAP_KEY, entries=self.sitemap), None)
+        self._add(ROBOTS_KEY, self.templates.render(ROBOTS_KEY, sitemap_url=self.layout.url(SITEMAP_KEY)), None)
+        self._add(STYLESHEET_KEY, self.templates.render(STYLESHEET_KEY), None)
+        self._add(SCRIPT_KEY, self.templates.render(SCRIPT_KEY), None)
+        return self.files
+
+    # --- pages -------------------------------------------------------------------------------
+
+    def _home(self) -> None:
+        head = Head(
+            title=self.show.title,
+            description=_shortened(self.show.description),
+            canonical=self.home_url,
+            image=self.artwork_url,
+            image_alt=self.artwork_alt,
+            structured_data=jsonld.document(
+                jsonld.website(self.show, self.home_url),
+                jsonld.podcast_series(self.show, self.home_url, self.artwork_url, self.site["feed_url"]),
+            ),
+        )
+        html = self._render("index.html", head, latest=self.latest, picture=self._picture(None, self.artwork_alt))
+        self._add("index.html", html, self.home_url, self.latest[0].model.date if self.latest else None)
+
+    def _episode(self, episode: Episode, index: int) -> None:
+        layout = self.layout
+        card = self.cards[episode.slug]
+        audio_url = layout.url(layout.audio_key(episode))
+        speakers = [Link(name, self._speaker_url(name)) for name in episode.speakers]
+        chapters = [_moment(c.start, c.title, audio_url, url=c.url) for c in episode.chapters]
+        shown = _shown_transcript(episode)
+        view = EpisodeView(
+            card=card,
+            audio_url=audio_url,
+            audio_type=episode.audio_info.mime_type,
+            audio_format=episode.audio_info.format.upper(),
+            notes_html=notes.to_html(episode.notes, notes.Player(audio_url, episode.audio_info.duration)),
+            chapters=chapters,
+            transcript=self._transcript(episode, shown.path, audio_url) if shown else [],
+            transcript_url=layout.url(layout.transcript_key(episode, shown.path)) if shown else None,
+            transcript_format=_transcript_format(shown.path) if shown else None,
+            speakers=speakers,
+            series=Link(episode.series, self._series_url(episode.series)) if episode.series else None,
+            season=Link(f"Season {episode.season}", self._season_url(episode.season))
+            if episode.season is not None else None,
+            older=self.cards[self.chronological[index - 1].slug] if index > 0 else None,
+            newer=self.cards[self.chronological[index + 1].slug] if index + 1 < len(self.chronological) else None,
+            related=[self.cards[e.slug] for e in self._related(episode)],
+        )
+        trail = [Link("Home", self.home_url), Link("All episodes", self.site["archive_url"]), Link(episode.title, card.url)]
+        image = layout.image_url(episode)
+        head = Head(
+            title=f"{episode.title} · {self.show.title}",
+            description=_shortened(episode.summary),
+            canonical=card.url,
+            image=image,
+            image_alt=card.picture.alt,
+            og_type="article",
+            breadcrumbs=trail,
+            structured_data=jsonld.document(
+                jsonld.podcast_episode(
+                    self.show, episode, page_url=card.url, home_url=self.home_url, image_url=image,
+                    audio_url=audio_url, speaker_urls=[s.url for s in speakers],
+                    chapter_urls=[f"{card.url}#t={c.start:g}" for c in chapters],
+                ),
+                jsonld.breadcrumbs([(link.name, link.url) for link in trail]),
+            ),
+        )
+        self._add(layout.page_key(episode), self._render("episode.html", head, episode=view), card.url, episode.date)
+
+    def _listing(self, section: str, heading: str, intro: str, members: Sequence[Episode],
+                 about: dict | None = None) -> None:
+        in_order = members if self.show.show_type == "serial" else list(reversed(members))
+        size = self.show.page_size
+        page_count = max(1, math.ceil(len(in_order) / size))
+        count = f"{len(members)} episode" + ("" if len(members) == 1 else "s")
+        for page in range(1, page_count + 1):
+            url = self.layout.listing_url(section, page)
+            cards = [self.cards[e.slug] for e in in_order[(page - 1) * size:page * size]]
+            listing = Listing(
+                heading=heading, intro=intro, cards=cards, page=page, page_count=page_count,
+                newer_url=self.layout.listing_url(section, page - 1) if page > 1 else None,
+                older_url=self.layout.listing_url(section, page + 1) if page < page_count else None,
+            )
+            name = f"{heading}, page {page} of {page_count}" if page_count > 1 else heading
+            trail = [Link("Home", self.home_url), Link(name, url)]
+            description = _shortened(f"{intro} {count} of {self.show.title}"
+                                     + (f", page {page} of {page_count}." if page_count > 1 else "."))
+            head = Head(
+                title=f"{name} · {self.show.title}",
+                description=description,
+                canonical=url,
+                image=self.artwork_url,
+                image_alt=self.artwork_alt,
+                breadcrumbs=trail,
+                structured_data=jsonld.document(
+                    jsonld.collection_page(name, description, url, self.home_url, about),
+                    jsonld.breadcrumbs([(link.name, link.url) for link in trail]),
+                ),
+            )
+            newest = max((c.model.date for c in cards), default=None)
+            self._add(self.layout.listing_key(section, page), self._render("listing.html", head, listing=listing),
+                      url, newest)
+
+    def _not_found(self) -> None:
+        head = Head(
+            title=f"Page not found · {self.show.title}",
+            description=f"This page of {self.show.title} does not exist; the list of every episode is a click away.",
+            canonical=None,
+            image=self.artwork_url,
+            image_alt=self.artwork_alt,
+        )
+        self._add(NOT_FOUND_KEY, self._render("404.html", head, latest=self.latest), None)
+
+    # --- parts -------------------------------------------------------------------------------
+
+    def _render(self, template: str, head: Head, **context) -> str:
+        return self.templates.render(template, site=self.site, page=head, **context)
+
+    def _add(self, key: str, text: str, url: str | None, lastmod: datetime | None = None) -> None:
+        if key in self.files:
+            raise RenderError(f"two pages would be written to {key}; two names make the same URL there, "
+                              "rename one of them (a series or a speaker)")
+        self.files[key] = text
+        if url is not None:
+            self.sitemap.append(SitemapEntry(url, lastmod.isoformat() if lastmod else None))
+
+    def _card(self, episode: Episode) -> Card:
+        duration = episode.audio_info.duration
+        return Card(
+            model=episode,
+            url=self.layout.page_url(episode),
+            picture=self._picture(episode, f"The cover of “{episode.title}”"),
+            date_text=f"{episode.date.day} {episode.date:%B %Y}",
+            duration=jsonld.iso_duration(duration),
+            duration_text=timecodes.format_clock(round(duration)),
+        )
+
+    def _picture(self, episode: Episode | None, alt: str) -> Picture:
+        key = self.layout.picture_key
+        return Picture(
+            src=self.layout.url(key(episode, PICTURE_DEFAULT)),
+            srcset=", ".join(f"{self.layout.url(key(episode, size))} {size}w" for size in PICTURE_SIZES),
+            alt=alt,
+        )
+
+    def _transcript(self, episode: Episode, path: Path, audio_url: str) -> list[Moment]:
+        if not transcripts.readable(path):
+            return []
+        try:
+            cues = transcripts.parse(path)
+        except ValueError as e:  # checked when the episode loaded; changed since
+            raise RenderError(f"{episode.source}: transcript: {e}") from e
+        # A speaker is named where the voice changes, as a printed transcript would.
+        return [_moment(cue.start, cue.text, audio_url,
+                        speaker=cue.speaker if index == 0 or cue.speaker != cues[index - 1].speaker else None)
+                for index, cue in enumerate(cues)]
+
+    def _related(self, episode: Episode) -> list[Episode]:
+        """Up to RELATED_COUNT episodes of the same series, then with the same speakers, nearest in time first."""
+        nearest = ([self.series.nearest(episode.series, episode, RELATED_COUNT)] if episode.series else [])
+        nearest += [self.speakers.nearest(speaker, episode, RELATED_COUNT) for speaker in episode.speakers]
+        related: list[Episode] = []
+        for group in nearest:
+            for other in group:
+                if other is not episode and other not in related and len(related) < RELATED_COUNT:
+                    related.append(other)
+        return related
+
+    def _series_url(self, name: str) -> str:
+        return self.layout.listing_url(f"series/{slugify(name)}")
+
+    def _speaker_url(self, name: str) -> str:
+        return self.layout.listing_url(f"speakers/{slugify(name)}")
+
+    def _season_url(self, number: int) -> str:
+        return self.layout.listing_url(f"seasons/{number}")
+
+
+class _Groups:
+    """Episodes by a name they share (a series, a speaker, a season), each group in date order."""
+
+    def __init__(self, episodes: Iterable[Episode], names: Callable[[Episode], list]) -> None:
+        self.members: dict = defaultdict(list)
+        self._position: dict[tuple, int] = {}
+        for episode in episodes:
+            for name in names(episode):
+                self._position[(name, episode.slug)] = len(self.members[name])
+                self.members[name].append(episode)
+        self.members = dict(self.members)
+
+    def nearest(self, name, episode: Episode, count: int) -> list[Episode]:
+        """Up to `count` other episodes of the group nearest to `episode`, alternating earlier and later."""
+        members, position = self.members[name], self._position[(name, episode.slug)]
+        around: list[Episode] = []
+        for distance in range(1, count + 1):
+            around += [members[i] for i in (position - distance, position + distance) if 0 <= i < len(members)]
+        return around[:count]
+
+
+def _moment(start: float, text: str, audio_url: str, *, speaker: str | None = None, url: str | None = None) -> Moment:
+    return Moment(
+        start=start,
+        duration=jsonld.iso_duration(start),
+        clock=timecodes.format_clock(start),
+        text=text,
+        href=notes.seek_href(audio_url, start),
+        speaker=speaker,
+        url=url,
+        host=url.split("/")[2] if url else None,
+    )
+
+
+def _shown_transcript(episode: Episode) -> Transcript | None:
+    """The transcript the page prints: the first one podcaster can read as timed cues (VTT, SRT),
+    else the first of any kind, which the page links to."""
+    readable = [t for t in episode.transcripts if transcripts.readable(t.path)]
+    return (readable or list(episode.transcripts) or [None])[0]
+
+
+def _transcript_format(path: Path) -> str:
+    return transcripts.FORMATS.get(path.suffix.lower(), path.suffix.lstrip(".").upper())
+
+
+def _shortened(text: str) -> str:
+    """`text` cut at a word to fit a meta description."""
+    text = " ".join(text.split())
+    if len(text) <= DESCRIPTION_LENGTH:
+        return text
+    return text[:DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

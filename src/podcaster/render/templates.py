@@ -35,6 +35,9 @@ class Templates:
             autoescape=jinja2.select_autoescape(["html", "xml"]),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
+            # Block tags take no room in the output, so pages keep the templates' indentation.
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
 
     def render(self, name: str, **context: Any) -> str:

@@ -1,0 +1,84 @@
+"""Edits to podcast.toml that commands make (`podcaster live`, `new --from-live`): `[[live]]` tables.
+
+The file is edited as text, so the producer's comments and layout survive, and every edit is
+checked by loading the result before it replaces the file: a bad edit leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from podcaster import config
+from podcaster.errors import ConfigError, InvalidInput, Report
+from podcaster.files import replace_atomically
+
+_TABLE_HEADER = re.compile(r"^\s*\[")
+_LIVE_HEADER = re.compile(r"^\s*\[\[\s*live\s*\]\]\s*(#.*)?$")
+
+
+def add_live(config_path: Path, fields: dict[str, str | datetime]) -> None:
+    """Append a `[[live]]` table with `fields` (strings and time-zone-aware datetimes)."""
+    text = config_path.read_text(encoding="utf-8")
+    lines = [f"{key} = {_toml_value(value)}" for key, value in fields.items()]
+    _replace(config_path, text.rstrip("\n") + "\n\n[[live]]\n" + "\n".join(lines) + "\n")
+
+
+def set_live_fields(config_path: Path, guid: str, fields: dict[str, str | datetime]) -> None:
+    """Set `fields` in the `[[live]]` table whose guid is `guid`, replacing any values they had."""
+    lines = config_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start, end = _live_block(config_path, lines, guid)
+    block = [line for line in lines[start:end] if _key_of(line) not in fields]
+    while block and not block[-1].strip():
+        block.pop()
+    block += [f"{key} = {_toml_value(value)}\n" for key, value in fields.items()]
+    _replace(config_path, "".join(lines[:start] + block + (["\n"] if end < len(lines) else []) + lines[end:]))
+
+
+def remove_live(config_path: Path, guid: str) -> None:
+    """Remove the `[[live]]` table whose guid is `guid` (the stream has become an episode)."""
+    lines = config_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start, end = _live_block(config_path, lines, guid)
+    _replace(config_path, "".join(lines[:start] + lines[end:]).rstrip("\n") + "\n")
+
+
+def _live_block(config_path: Path, lines: list[str], guid: str) -> tuple[int, int]:
+    """The line range of the `[[live]]` table with this guid: from its header to the next table."""
+    for start, line in enumerate(lines):
+        if not _LIVE_HEADER.match(line):
+            continue
+        end = next((i for i in range(start + 1, len(lines)) if _TABLE_HEADER.match(lines[i])), len(lines))
+        try:
+            table = tomllib.loads("".join(lines[start + 1:end]))
+        except tomllib.TOMLDecodeError:
+            continue
+        if table.get("guid") == guid:
+            return start, end
+    raise ConfigError(f"{config_path}: no [[live]] stream has guid {guid!r}; "
+                      "`podcaster live` lists nothing else, so check the guid in the file")
+
+
+def _key_of(line: str) -> str | None:
+    match = re.match(r"^\s*([A-Za-z0-9_-]+)\s*=", line)
+    return match.group(1) if match else None
+
+
+def _toml_value(value: str | datetime) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()  # a TOML offset date-time, unquoted
+    return json.dumps(value, ensure_ascii=False)  # JSON's string escapes are TOML's
+
+
+def _replace(config_path: Path, text: str) -> None:
+    def write_and_check(partial: Path) -> None:
+        partial.write_text(text, encoding="utf-8")
+        report = Report()
+        config.load(partial, report)
+        if report.errors:
+            raise InvalidInput([replace(problem, path=config_path) for problem in report.errors])
+
+    replace_atomically(config_path, write_and_check)

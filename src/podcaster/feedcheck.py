@@ -1,0 +1,206 @@
+"""What Apple Podcasts and podcast apps would reject in the feed, found before anything is written.
+
+`check()` runs after the config and the episodes have loaded; each rule records its problems in
+the `Report` with the file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from podcaster import apple, artwork
+from podcaster.errors import ArtworkError, RenderError, Report
+from podcaster.model import Episode, Show
+from podcaster.render import feed
+from podcaster.site import Layout
+
+
+def check(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+    check_artwork(show.artwork, show.config_path, "artwork", report)
+    for episode in episodes:
+        if episode.cover:
+            check_artwork(episode.cover, episode.source, "cover", report)
+    check_descriptions(show, episodes, report)
+    check_serial_numbers(show, episodes, report)
+    check_enclosure_types(episodes, report)
+    check_https(show, report)
+    check_titles(episodes, report)
+    check_live_guids(show, episodes, report)
+    check_xml_characters(show, episodes, report)
+    check_guids_kept(show, episodes, report)
+
+
+def check_artwork(path: Path, source: Path, field: str, report: Report) -> None:
+    """Apple's artwork rules: JPEG or PNG named for its type, RGB, square, 1400 to 3000 px."""
+    try:
+        info = artwork.inspect(path)
+    except ArtworkError as e:
+        report.error(source, field, e.message)
+        return
+    name = path.name
+    extension = apple.ARTWORK_FORMATS.get(info.format)
+    if extension is None:
+        report.error(source, field, f"{name} is a {info.format} image; Apple Podcasts takes only JPEG or PNG: "
+                                    "save it as .jpg or .png")
+    elif path.suffix != extension:
+        report.error(source, field, f"{name} holds a {info.format} image but is named {path.suffix or 'without an extension'}; "
+                                    f"rename it to end in {extension}")
+    if info.mode not in apple.ARTWORK_MODES:
+        report.error(source, field, f"{name} is in {info.mode} colour; Apple Podcasts needs RGB: convert it to RGB")
+    size = f"{name} is {info.width}×{info.height} px"
+    low, high = apple.ARTWORK_MIN_PIXELS, apple.ARTWORK_MAX_PIXELS
+    if info.width != info.height:
+        report.error(source, field, f"{size}; Apple Podcasts needs a square image: crop it to "
+                                    f"{min(info.width, info.height)}×{min(info.width, info.height)} px")
+    elif info.width < low:
+        report.error(source, field, f"{size}; Apple Podcasts needs at least {low}×{low} px: export it larger")
+    elif info.width > high:
+        report.error(source, field, f"{size}; Apple Podcasts takes at most {high}×{high} px: scale it down")
+
+
+def check_descriptions(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+    limit = apple.DESCRIPTION_MAX_BYTES
+    texts = [(show.config_path, "description", show.description)]
+    texts += [(episode.source, "summary", episode.summary) for episode in episodes]
+    for source, field, text in texts:
+        size = len(text.encode("utf-8"))
+        if size > limit:
+            report.error(source, field, f"is {size} bytes long; Apple Podcasts takes at most {limit}: shorten it")
+
+
+def check_serial_numbers(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+    if show.show_type != "serial":
+        return
+    for episode in episodes:
+        if episode.number is None and episode.episode_type == "full":
+            report.error(episode.source, "number", "missing; the show is serial (type = \"serial\"), and Apple "
+                                                   "Podcasts orders serial shows by number: add `number: N`")
+
+
+def check_enclosure_types(episodes: Sequence[Episode], report: Report) -> None:
+    for episode in episodes:
+        mime_type = episode.audio_info.mime_type
+        if mime_type not in apple.ENCLOSURE_TYPES:
+            report.error(episode.source, "audio",
+                         f"{episode.audio.name} is {mime_type}, which Apple Podcasts does not accept; publish an "
+                         "MP3 or M4A as `audio` and list this file under `alternates`")
+
+
+def check_https(show: Show, report: Report) -> None:
+    """Apple and many apps refuse plain HTTP; a loopback address is a preview, not a publication."""
+    for field, url in (("publish.public_url", show.publish.public_url), ("new_feed_url", show.new_feed_url)):
+        if url and urlsplit(url).scheme != "https" and not _is_loopback(url):
+            report.warn(show.config_path, field, f"{url!r} is not HTTPS; Apple Podcasts and many apps refuse "
+                                                 "feeds and audio over plain HTTP: serve them over https://")
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_titles(episodes: Sequence[Episode], report: Report) -> None:
+    for episode in episodes:
+        if episode.number is not None and _names_number(episode.title, episode.number):
+            report.warn(episode.source, "title",
+                        f"{episode.title!r} contains the episode's number {episode.number}; Apple Podcasts shows the "
+                        "number itself (from `number`), so leave it out of the title")
+
+
+def _names_number(title: str, number: int) -> bool:
+    digits = rf"0*{number}(?!\d)"
+    labelled = rf"\b(?:episode|ep|no|part|nr)\.?\s*#?\s*{digits}"
+    leading = rf"^\s*#?{digits}\s*[.:)\-–—|]"
+    return bool(re.search(labelled, title, re.IGNORECASE) or re.search(leading, title)
+                or re.search(rf"#{digits}", title))
+
+
+def check_live_guids(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+    by_guid = {episode.guid: episode for episode in episodes}
+    for position, live in enumerate(show.podcasting.live, 1):
+        if live.guid in by_guid:
+            report.error(show.config_path, f"live[{position}].guid",
+                         f"{live.guid!r} is already the GUID of {by_guid[live.guid].source}; give the stream its own")
+
+
+def check_xml_characters(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+    """Control characters cannot be carried by XML at all: the feed leaves them out, and says so here
+    (text made of nothing else would be left empty, so it is refused)."""
+    sources: list[tuple[Path, Any]] = [(show.config_path, show)] + [(e.source, e) for e in episodes]
+    for source, value in sources:
+        for field, text in _texts(value):
+            found = feed.XML_ILLEGAL.search(text)
+            if found and not feed.xml_text(text).strip():
+                report.error(source, field, "is made only of control characters, which XML cannot carry: "
+                                            "write it in words")
+            elif found:
+                report.warn(source, field, f"contains the control character U+{ord(found.group()):04X}, which XML "
+                                           "cannot carry, so the feed leaves it out: remove it")
+
+
+def _texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif is_dataclass(value):
+        for f in fields(value):
+            yield from _texts(getattr(value, f.name), f"{path}.{f.name}" if path else f.name)
+    elif isinstance(value, tuple):
+        for position, item in enumerate(value, 1):
+            yield from _texts(item, f"{path}[{position}]")
+
+
+def check_guids_kept(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+    """An episode whose GUID changed is a new episode to every app: each subscriber would download it
+    again. Compare with the feed the last build wrote."""
+    try:
+        published = feed.read_published(show.output_dir)
+    except RenderError as e:
+        report.warn(show.output_dir / "feed.xml", "", f"{e.message.split(': ', 1)[-1]}; GUIDs cannot be compared "
+                                                      "with the last build: delete it, or build again to replace it")
+        return
+    if published is None:
+        return
+    earlier_guid, guid = published.podcast_guid, feed.feed_guid(show)
+    if earlier_guid and guid != earlier_guid:
+        why, fix = ("because the feed URL changed", "add") if show.podcasting.guid is None else \
+            ("as podcast.guid now says", "set")
+        report.error(show.config_path, "podcast.guid",
+                     f"the show's podcast:guid would change from {earlier_guid} to {guid} {why}; a show keeps it for "
+                     f"life: {fix} `guid = \"{earlier_guid}\"` under [podcast]")
+    layout = Layout.of(show)
+    for episode in episodes:
+        earlier = _earlier_item(published.items, episode, layout)
+        if earlier and earlier.guid != episode.guid:
+            report.error(episode.source, "guid",
+                         f"{episode.guid!r} differs from {earlier.guid!r}, the GUID this episode has in the last "
+                         f"built feed ({show.output_dir.name}/feed.xml); a new GUID makes every subscriber download "
+                         f"it again as a new episode: set `guid: \"{earlier.guid}\"` back")
+
+
+def _earlier_item(items: Sequence[feed.PublishedItem], episode: Episode,
+                  layout: Layout) -> feed.PublishedItem | None:
+    """The item an earlier feed had for `episode`: same audio URL, same page URL, or same slug."""
+    audio_url, page_url = layout.url(layout.audio_key(episode)), layout.page_url(episode)
+    for item in items:
+        if item.enclosure_url == audio_url or item.link == page_url:
+            return item
+    for item in items:
+        if episode.slug in {_slug_of(item.link), _slug_of(item.enclosure_url)}:
+            return item
+    return None
+
+
+def _slug_of(url: str | None) -> str | None:
+    match = re.search(r"/episodes/([^/]+)/", urlsplit(url).path) if url else None
+    return unquote(match.group(1)) if match else None

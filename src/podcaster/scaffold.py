@@ -1,0 +1,79 @@
+"""A new episode's folder and episode.md: a slug from its title, the next number, a GUID written once."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from podcaster.episodes import EPISODE_FILE
+from podcaster.errors import EpisodeError
+from podcaster import timecodes
+from podcaster.model import Chapter
+
+
+
+def slugify(title: str) -> str:
+    """A URL-safe folder name that keeps every script's letters: "Just Forgiving" -> "just-forgiving",
+    "الصفح الجميل" -> "الصفح-الجميل"; accents are dropped from Latin letters ("Café" -> "cafe")."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", without_marks).casefold())
+    return "-".join(words)[:80].strip("-")
+
+
+def next_number(episodes_dir: Path) -> int:
+    """One more than the highest `number:` among the existing episodes (1 for the first)."""
+    highest = 0
+    for source in episodes_dir.glob(f"*/{EPISODE_FILE}"):
+        match = re.search(r"^number:\s*(\d+)\s*$", _front_matter_text(source), re.MULTILINE)
+        if match:
+            highest = max(highest, int(match.group(1)))
+    return highest + 1
+
+
+def create(folder: Path, *, title: str, date: datetime, number: int, speakers: Sequence[str], audio_name: str,
+           alternates: Sequence[str] = (), summary: str | None = None, chapters: Sequence[Chapter] = (),
+           guid: str | None = None) -> Path:
+    """Write `folder/episode.md`; never over an existing one."""
+    front_matter = {
+        "title": title,
+        "date": date.isoformat(timespec="seconds"),
+        # Written once: apps tell episodes apart by it, so it must never change after publishing.
+        "guid": guid or str(uuid.uuid4()),
+        "number": number,
+        "speakers": list(speakers),
+        "summary": summary or f"{title}, recorded live on {date:%-d %B %Y}.",
+        "audio": audio_name,
+    }
+    if alternates:
+        front_matter["alternates"] = list(alternates)
+    if chapters:
+        front_matter["chapters"] = [{"start": timecodes.format_clock(c.start, milliseconds=True), "title": c.title}
+                                    for c in chapters]
+    text = "---\n" + yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True) + "---\n\n" + _notes(date, chapters)
+    source = folder / EPISODE_FILE
+    try:
+        with source.open("x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        raise EpisodeError(f"{source}: exists already, and `new` never overwrites an episode") from None
+    return source
+
+
+def _notes(date: datetime, chapters: Sequence[Chapter]) -> str:
+    """A true first draft of the notes: when it was recorded and what it covers; nothing to delete."""
+    notes = f"Recorded live on {date:%-d %B %Y}.\n"
+    if chapters:
+        notes += "\n## Chapters\n\n" + "".join(f"- {timecodes.format_clock(c.start)} {c.title}\n" for c in chapters)
+    return notes
+
+
+def _front_matter_text(source: Path) -> str:
+    text = source.read_text(encoding="utf-8", errors="replace")
+    return text.split("\n---", 1)[0] if text.startswith("---") else ""

@@ -1,0 +1,75 @@
+"""A livestream's life in the feed: announced (pending), live, ended, then an episode with the same GUID."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from conftest import ShowCopy
+
+PODCAST = "https://podcastindex.org/namespace/1.0"
+
+
+def _live_items(show: ShowCopy) -> dict[str, str]:
+    feed = etree.parse(str(show.published / "feed.xml"))
+    return {item.findtext("guid"): item.get("status")
+            for item in feed.iter(f"{{{PODCAST}}}liveItem")}
+
+
+def _item_guids(show: ShowCopy) -> set[str]:
+    return set(etree.parse(str(show.published / "feed.xml")).xpath("/rss/channel/item/guid/text()"))
+
+
+def test_live_item_life_cycle_through_the_feed(show: ShowCopy, tmp_path):
+    config_before = show.config.read_text(encoding="utf-8")
+    announced = show.run("live", "Questions on forgiveness", "--start", "2030-01-10T20:00",
+                         "--url", "https://live.example.org/stream.mp3", "--publish")
+    assert announced.exit_code == 0, announced.output
+    guid = re.search(r"guid ([0-9a-f-]{36})", announced.stdout).group(1)
+    assert _live_items(show)[guid] == "pending"
+    # The producer's file keeps its comments and layout: the stream is appended as a table.
+    assert show.config.read_text(encoding="utf-8").startswith(config_before.rstrip("\n"))
+
+    assert show.run("live", "--guid", guid, "--status", "live", "--publish").exit_code == 0
+    assert _live_items(show)[guid] == "live"
+
+    ended = show.run("live", "--guid", guid, "--status", "ended", "--end", "2030-01-10T21:05", "--publish")
+    assert ended.exit_code == 0, ended.output
+    feed = etree.parse(str(show.published / "feed.xml"))
+    item = next(i for i in feed.iter(f"{{{PODCAST}}}liveItem") if i.findtext("guid") == guid)
+    assert item.get("status") == "ended"
+    assert item.get("end").startswith("2030-01-10T21:05:00")
+    assert guid not in _item_guids(show)
+
+    chat = tmp_path / "chat.txt"
+    chat.write_text("00:00 Welcome\n", encoding="utf-8")
+    became = show.run("new", "Questions on forgiveness", "--speaker", "Host", "--from-live", guid,
+                      "--recording", str(show.root / "episodes/just-forgiving/episode.mp3"), "--publish")
+    assert became.exit_code == 0, became.output
+    assert guid in _item_guids(show)
+    assert guid not in _live_items(show)
+    assert guid not in show.config.read_text(encoding="utf-8")
+    assert show.run("--strict", "check").exit_code == 0
+
+
+def test_moving_an_unknown_stream_is_a_one_line_error(show: ShowCopy):
+    before = show.config.read_text(encoding="utf-8")
+    result = show.run("live", "--guid", "no-such-guid", "--status", "live")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"Error: {show.config}: no [[live]] stream has guid 'no-such-guid'; "
+                                     "`podcaster live` lists nothing else, so check the guid in the file")
+    assert show.config.read_text(encoding="utf-8") == before
+
+
+def test_live_usage_errors_exit_2(show: ShowCopy):
+    assert show.run("live", "Title only").exit_code == 2
+    assert show.run("live", "--status", "live").exit_code == 2
+
+
+def test_a_bad_announcement_leaves_the_config_untouched(show: ShowCopy):
+    before = show.config.read_text(encoding="utf-8")
+    result = show.run("live", "Broken", "--start", "2030-01-10T20:00", "--url", "not a url")
+    assert result.exit_code == 1
+    assert "stream_url" in result.stderr
+    assert show.config.read_text(encoding="utf-8") == before

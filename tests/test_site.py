@@ -1,0 +1,408 @@
+"""The show-notes site of the published sample show, read back as HTML, JSON-LD, XML and images."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from lxml import etree, html
+from mutagen import File as MutagenFile
+from PIL import Image
+
+from conftest import REPO, SITE_LINKS, SITE_PAGE_SIZE, ShowCopy, site_pages
+from podcaster import pipeline
+from podcaster.serve import make_server
+from schema_vocabulary import Vocabulary
+
+BASE = "http://127.0.0.1:8000/"
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def _pages(site: ShowCopy) -> dict[str, html.HtmlElement]:
+    """Every published page but the 404, by the URL it is published at."""
+    pages = {}
+    for path in site_pages(site.published):
+        key = path.relative_to(site.published).as_posix()
+        if key != "404.html":
+            pages[BASE + key.removesuffix("index.html")] = html.fromstring(path.read_bytes())
+    return pages
+
+
+def _page(site: ShowCopy, key: str) -> html.HtmlElement:
+    return html.fromstring((site.published / key).read_bytes())
+
+
+def _meta(page: html.HtmlElement, attribute: str, name: str) -> str | None:
+    found = page.xpath(f'//meta[@{attribute}="{name}"]/@content')
+    return found[0] if found else None
+
+
+def _structured_data(page: html.HtmlElement) -> list[dict]:
+    return [json.loads(script.text) for script in page.xpath('//script[@type="application/ld+json"]')]
+
+
+def _nodes(page: html.HtmlElement, node_type: str) -> list[dict]:
+    return [node for document in _structured_data(page) for node in document["@graph"] if node["@type"] == node_type]
+
+
+def _local_file(site: ShowCopy, url: str) -> Path:
+    assert url.startswith(BASE), url
+    key = url.removeprefix(BASE).split("#")[0]
+    return site.published / (key + "index.html" if key == "" or key.endswith("/") else key)
+
+
+def _card_titles(page: html.HtmlElement) -> list[str]:
+    return [a.text_content() for a in page.xpath('//ol[@class="cards"]//h2/a | //ol[@class="cards"]//h3/a')]
+
+
+def _titles_through_pages(site: ShowCopy, first_key: str) -> list[str]:
+    """The episode titles of a list, following its pages."""
+    titles, key = [], first_key
+    while key:
+        page = _page(site, key)
+        titles += _card_titles(page)
+        following = page.xpath('//nav[@class="pagination"]/a[@rel="next"]/@href')
+        key = following[0].removeprefix(BASE) + "index.html" if following else None
+    return titles
+
+
+def test_every_page_says_what_it_is_to_search_engines(sample_site: ShowCopy):
+    pages = _pages(sample_site)
+    assert len(pages) >= 9 + 1 + 3 + 5 + 6  # episodes, home, archive pages, series, speakers
+    titles, descriptions = set(), set()
+    for url, page in pages.items():
+        assert page.get("lang") == "en", url
+        title = page.findtext(".//title")
+        description = _meta(page, "name", "description")
+        assert title and description and len(description) <= 160, url
+        titles.add(title)
+        descriptions.add(description)
+        assert page.xpath('//link[@rel="canonical"]/@href') == [url]
+        assert page.xpath('//link[@rel="alternate"][@type="application/rss+xml"]/@href') == [BASE + "feed.xml"]
+        assert _meta(page, "property", "og:url") == url
+        assert _meta(page, "property", "og:title") == title == _meta(page, "name", "twitter:title")
+        assert _meta(page, "name", "twitter:card") == "summary"
+        for image in (_meta(page, "property", "og:image"), _meta(page, "name", "twitter:image")):
+            assert _local_file(sample_site, image).is_file(), url
+        assert page.xpath("//main") and page.xpath('//a[@href="#main"]'), url
+    assert len(titles) == len(descriptions) == len(pages)
+
+
+def test_sitemap_lists_exactly_the_published_pages(sample_site: ShowCopy):
+    sitemap = etree.parse(str(sample_site.published / "sitemap.xml"))
+    urls = sitemap.findall(f"{SITEMAP_NS}url")
+    assert sorted(url.findtext(f"{SITEMAP_NS}loc") for url in urls) == sorted(_pages(sample_site))
+    for url in urls:
+        assert datetime.fromisoformat(url.findtext(f"{SITEMAP_NS}lastmod")).tzinfo is not None
+    episode = next(u for u in urls if u.findtext(f"{SITEMAP_NS}loc").endswith("/episodes/just-forgiving/"))
+    assert episode.findtext(f"{SITEMAP_NS}lastmod") == "2017-06-01T10:00:00-04:00"
+    robots = (sample_site.published / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {BASE}sitemap.xml" in robots.splitlines()
+
+
+def test_structured_data_uses_only_schema_org_terms(sample_site: ShowCopy):
+    vocabulary = Vocabulary()
+    for url, page in _pages(sample_site).items():
+        documents = _structured_data(page)
+        assert documents, url
+        for document in documents:
+            assert vocabulary.problems(document) == [], url
+        if url != BASE:
+            (trail,) = _nodes(page, "BreadcrumbList")
+            assert trail["itemListElement"][0]["item"] == BASE
+            assert trail["itemListElement"][-1]["item"] == url
+
+
+def test_vocabulary_check_catches_what_is_not_schema_org():
+    problems = Vocabulary().problems({
+        "@context": "https://schema.org",
+        "@graph": [{"@type": "PodcastEpisode", "webFeed": BASE, "duration": "34 seconds", "speaker": "x",
+                    "associatedMedia": {"@type": "Person", "name": "x"}}, {"@type": "Podcast"}],
+    })
+    assert len(problems) == 5, problems
+
+
+def test_episode_structured_data_describes_the_episode(sample_site: ShowCopy):
+    page = _page(sample_site, "episodes/just-forgiving/index.html")
+    (episode,) = _nodes(page, "PodcastEpisode")
+    audio = MutagenFile(_local_file(sample_site, episode["associatedMedia"]["contentUrl"]))
+    assert episode["name"] == "Just Forgiving"
+    assert episode["datePublished"] == "2017-06-01T10:00:00-04:00"
+    assert episode["episodeNumber"] == 2
+    assert episode["duration"] == episode["associatedMedia"]["duration"] == f"PT{round(audio.info.length)}S"
+    assert episode["associatedMedia"]["@type"] == "AudioObject"
+    assert episode["associatedMedia"]["encodingFormat"] == "audio/mpeg"
+    assert episode["actor"] == [{"@type": "Person", "name": "Shaykh Abdul Rahim Reasat",
+                                 "url": BASE + "speakers/shaykh-abdul-rahim-reasat/"}]
+    assert episode["partOfSeason"]["seasonNumber"] == 1
+    assert [clip["startOffset"] for clip in episode["hasPart"]] == [0, 22, 25, 29]
+    (series,) = _nodes(_page(sample_site, "index.html"), "PodcastSeries")
+    assert episode["partOfSeries"]["@id"] == series["@id"]
+    assert series["webFeed"] == BASE + "feed.xml"
+    assert _local_file(sample_site, episode["image"]).is_file()
+
+
+def test_every_local_link_and_image_resolves(sample_site: ShowCopy):
+    for url, page in _pages(sample_site).items():
+        targets = page.xpath("//a/@href | //link/@href | //img/@src | //audio/@src | //script/@src")
+        targets += [candidate.split()[0] for srcset in page.xpath("//img/@srcset") for candidate in srcset.split(",")]
+        for target in targets:
+            if target.startswith(BASE):
+                assert _local_file(sample_site, target).is_file(), f"{url} links to missing {target}"
+            else:
+                assert target.startswith(("https://", "#")), f"{url} links to {target}"
+
+
+def test_pictures_are_webp_copies_in_the_sizes_pages_use(sample_site: ShowCopy):
+    for size in (150, 300, 600):
+        for key in (f"artwork-{size}.webp", f"episodes/just-forgiving/cover-{size}.webp"):
+            with Image.open(sample_site.published / key) as image:
+                assert (image.format, image.size) == ("WEBP", (size, size))
+    for size in (32, 180):
+        with Image.open(sample_site.published / f"icon-{size}.png") as image:
+            assert (image.format, image.size) == ("PNG", (size, size))
+    cover = _page(sample_site, "episodes/just-forgiving/index.html").xpath('//img[@class="cover"]')[0]
+    assert cover.get("alt") and cover.get("width") == cover.get("height") == "240"
+    assert "cover-600.webp 600w" in cover.get("srcset")
+
+
+def test_episode_page_plays_from_chapters_notes_and_transcript(sample_site: ShowCopy):
+    page = _page(sample_site, "episodes/just-forgiving/index.html")
+    audio_url = BASE + "episodes/just-forgiving/just-forgiving.mp3"
+    assert page.findtext(".//h1") == "Just Forgiving"
+    assert page.xpath('//audio[@id="player"][@controls]/@src') == [audio_url]
+    chapters = page.xpath('//section[@class="chapters"]//a[@data-start]')
+    assert [(a.get("data-start"), a.get("href")) for a in chapters] == [
+        (start, f"{audio_url}#t={start}") for start in ("0", "22", "25", "29")]
+    assert chapters[1].text_content() == "00:22 Musa and the hurt of his people"
+    cues = page.xpath('//section[@class="transcript"]//li')
+    assert len(cues) == 7
+    assert cues[1].xpath("a/@data-start") == ["4"]
+    assert cues[1].findtext("p").strip() == "Just Forgiving. With Shaykh Abdul Rahim Reasat."
+    assert [b.text for b in page.xpath('//section[@class="transcript"]//b')] == ["Narrator:"]
+    assert page.xpath('//a[contains(., "Download the transcript")]/@href') == [
+        BASE + "episodes/just-forgiving/transcripts/transcript.vtt"]
+    assert (sample_site.published / "episodes/just-forgiving/transcripts/transcript.vtt").is_file()
+    # "24:22" in these notes cites a verse: later than the episode's end, so it is not a timestamp.
+    assert "Sura al-Nur 24:22" in page.xpath('string(//div[@class="notes"])')
+    assert not page.xpath('//div[@class="notes"]//a[@data-start]')
+
+    notes = _page(sample_site, "episodes/will-allah-forgive-me/index.html").xpath('//div[@class="notes"]//a[@data-start]')
+    assert [(a.text, a.get("data-start"), a.get("href").split("#")[1]) for a in notes] == [
+        ("00:08", "8", "t=8"), ("00:14", "14", "t=14")]
+
+
+def test_episode_page_names_its_series_season_speakers_and_neighbours(sample_site: ShowCopy):
+    page = _page(sample_site, "episodes/the-art-of-prophetic-forgiveness/index.html")
+    assert page.xpath('//p[@class="series"]/a/@href') == [BASE + "series/circle-of-light/"]
+    assert page.xpath('//p[@class="meta"]/a/@href') == [BASE + "seasons/1/"]
+    assert page.xpath('//p[@class="speakers"]/a/@href') == [BASE + "speakers/shaykh-walead-mosaad/"]
+    assert page.xpath('//nav[@class="neighbours"]/a[@rel="prev"]/@href') == [BASE + "episodes/day-12-in-a-nutshell-forgive/"]
+    assert page.xpath('//nav[@class="neighbours"]/a[@rel="next"]/@href') == [
+        BASE + "episodes/human-forgiveness-what-you-need-to-know/"]
+    # The speaker's other three episodes, nearest in time first.
+    assert _card_titles(page) == [
+        "Day 12 in a Nutshell – Forgive: Your Key to Internal Heaven and Hell",
+        "Human Forgiveness: What You Need to Know About It",
+        "The Most Hopeful Verse and Prophetic Forgiveness",
+    ]
+
+
+def test_related_episodes_share_a_series_or_a_speaker(sample_site: ShowCopy):
+    loaded = pipeline.load(sample_site.config)
+    by_title = {e.title: e for e in loaded.published}
+    for episode in loaded.published:
+        page = _page(sample_site, f"episodes/{episode.slug}/index.html")
+        related = [by_title[title] for title in _card_titles(page)]
+        assert len(related) <= 4 and episode not in related
+        for other in related:
+            assert (other.series and other.series == episode.series) or set(other.speakers) & set(episode.speakers)
+
+
+def test_lists_are_paginated_and_hold_exactly_their_episodes(sample_site: ShowCopy):
+    loaded = pipeline.load(sample_site.config)
+    newest_first = sorted(loaded.published, key=lambda e: e.date, reverse=True)
+    archive = _titles_through_pages(sample_site, "archive/index.html")
+    assert archive == [e.title for e in newest_first]
+    assert len(list((sample_site.published / "archive").rglob("index.html"))) == 3
+    second = _page(sample_site, "archive/2/index.html")
+    assert len(_card_titles(second)) == SITE_PAGE_SIZE
+    assert second.xpath('//nav[@class="pagination"]/a/@rel') == ["prev", "next"]
+    assert _titles_through_pages(sample_site, "seasons/1/index.html") == archive
+    assert _titles_through_pages(sample_site, "series/circle-of-light/index.html") == ["The Art of Prophetic Forgiveness"]
+    speaker = _titles_through_pages(sample_site, "speakers/shaykh-walead-mosaad/index.html")
+    assert speaker == [e.title for e in newest_first if "Shaykh Walead Mosaad" in e.speakers]
+
+
+def test_home_page_has_the_show_subscribe_links_and_latest_episodes(sample_site: ShowCopy):
+    page = _page(sample_site, "index.html")
+    assert page.findtext(".//h1") == "Forgiveness: Talks from the Path"
+    subscribe = {a.text: a.get("href") for a in page.xpath('//ul[@class="subscribe"]//a')}
+    assert subscribe == {"RSS feed": BASE + "feed.xml", "Apple Podcasts": SITE_LINKS["apple"],
+                         "Spotify": SITE_LINKS["spotify"]}
+    assert _card_titles(page)[0] == "Will Allah Forgive Me?" and len(_card_titles(page)) == 5
+    browse = page.xpath('//section[@aria-labelledby="browse-heading"]//a/@href')
+    assert BASE + "series/yourramadanhub-xtra/" in browse and BASE + "speakers/shaykh-hamza-yusuf/" in browse
+
+
+def test_serve_answers_missing_pages_with_the_404_page(sample_site: ShowCopy):
+    not_found = _page(sample_site, "404.html")
+    assert _meta(not_found, "name", "robots") == "noindex"
+    assert not not_found.xpath('//link[@rel="canonical"]')
+    server = make_server(sample_site.published, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/episodes/no-such-episode/")
+        assert error.value.code == 404
+        assert b"<h1>Page not found</h1>" in error.value.read()
+        error.value.close()
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/sitemap.xml") as sitemap:
+            assert sitemap.headers["Content-Type"] == "application/xml; charset=utf-8"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+XSS_NOTES = "\n\n".join([
+    "Still here: [a fine link](https://example.org/) at 00:05.",
+    "<script>alert('script')</script>",
+    "<img src=x onerror=\"alert('onerror')\">",
+    "<a href=\"javascript:alert('js-link')\">a javascript link</a>",
+    "[a markdown javascript link](javascript:alert('md-link'))",
+    "<a href=\"jav&#x09;ascript:alert('entity')\">an encoded javascript link</a>",
+    "<svg onload=\"alert('svg')\"><script>alert('svg-script')</script></svg>",
+    "<svg><a xlink:href=\"javascript:alert('svg-link')\"><text y=\"20\">svg link</text></a></svg>",
+    "<iframe src=\"javascript:alert('iframe')\"></iframe>",
+    "<object data=\"data:text/html,<script>alert('object')</script>\"></object>",
+    "<details open ontoggle=\"alert('toggle')\"><summary>s</summary></details>",
+    "<form action=\"javascript:alert('form')\"><button>go</button></form>",
+    "<p style=\"background:url(javascript:alert('css'))\">styled</p>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">a data link</a>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert('mxss')>",
+])
+
+
+def write_hostile_episode(episode: Path) -> None:
+    """Make an episode.md's notes, title and summary script-injection attempts."""
+    text = episode.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^title: .*$', lambda _: 'title: "Hostile \\"><img src=x onerror=alert(\'title\')>"', text, count=1)
+    text = re.sub(r'(?m)^summary: "', lambda _: "summary: \"</script><script>alert('summary')</script> ", text, count=1)
+    episode.write_text(text[:text.index("---", 4) + 4] + XSS_NOTES, encoding="utf-8")
+
+
+def test_show_notes_render_nothing_executable(show: ShowCopy):
+    write_hostile_episode(show.episode("just-forgiving"))
+    assert show.run("build").exit_code == 0
+    page = html.fromstring((show.output / "episodes/just-forgiving/index.html").read_bytes())
+    scripts = page.xpath("//script")
+    assert [(s.get("type"), s.get("src")) for s in scripts] == [
+        (None, BASE + "site.js"), ("application/ld+json", None)]
+    for element in page.iter():
+        if not isinstance(element.tag, str):
+            continue
+        assert element.tag not in {"svg", "iframe", "object", "embed", "form", "style", "math", "details", "base"}
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on"), (element.tag, name)
+            if name in {"href", "src", "action", "data", "xlink:href", "srcset"}:
+                scheme = re.sub(r"[\s\x00-\x1f]", "", value).lower()
+                assert not scheme.startswith(("javascript:", "data:", "vbscript:")), (element.tag, value)
+    notes = page.xpath('//div[@class="notes"]')[0]
+    assert notes.xpath('.//a[@href="https://example.org/"]')
+    assert notes.xpath(".//a[@data-start='5']")
+    assert "alert('script')" not in html.tostring(page, encoding="unicode")
+    (episode,) = _nodes(page, "PodcastEpisode")
+    assert episode["description"].startswith("</script><script>alert('summary')</script> How Abu Bakr")
+    assert page.findtext(".//h1") == "Hostile \"><img src=x onerror=alert('title')>"
+
+
+def test_a_show_template_extends_the_default_as_the_readme_shows(show: ShowCopy):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```jinja\n(\{# templates/episode.html.*?)```", readme, re.S).group(1)
+    templates = show.root / "templates"
+    templates.mkdir()
+    (templates / "episode.html").write_text(example, encoding="utf-8")
+    (templates / "style.css").write_text('{% include "!default/style.css" %}\n.support { font-weight: bold; }\n',
+                                         encoding="utf-8")
+    assert show.run("build").exit_code == 0
+    page = html.fromstring((show.output / "episodes/just-forgiving/index.html").read_bytes())
+    assert page.findtext(".//h1") == "Just Forgiving"
+    assert page.xpath('//p[@class="support"]/a/@href') == ["https://example.org/donate"]
+    assert not html.fromstring((show.output / "index.html").read_bytes()).xpath('//p[@class="support"]')
+    stylesheet = (show.output / "style.css").read_text(encoding="utf-8")
+    assert stylesheet.startswith("/* One small stylesheet") and stylesheet.endswith(".support { font-weight: bold; }\n")
+
+
+def test_a_broken_show_template_names_the_file_and_line(show: ShowCopy):
+    templates = show.root / "templates"
+    templates.mkdir()
+    (templates / "404.html").write_text('{% extends "!default/404.html" %}\n{% block main %}\n{{ oops(}}\n',
+                                        encoding="utf-8")
+    result = show.run("build")
+    assert result.exit_code == 1
+    assert "404.html: line 3: " in result.stderr and "Traceback" not in result.output
+
+
+def test_transcript_problems_are_found_by_check(show: ShowCopy):
+    transcript = show.root / "episodes/just-forgiving/transcript.vtt"
+    transcript.write_text("WEBVTT\n\n1\n00:00:01.000 -> 00:00:02.000\nHello\n", encoding="utf-8")
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert (f"episode.md: transcript: transcript.vtt: line 3: expected a timing like "
+            "00:00:01.000 --> 00:00:04.000; fix the file") in result.stderr
+
+
+def test_subscribe_links_and_page_size_are_checked(show: ShowCopy):
+    with show.config.open("a", encoding="utf-8") as config:
+        config.write('\n[site]\npage_size = 0\n\n[links]\napple = "podcasts.apple.com/podcast/id1"\n')
+    result = show.run("check")
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert lines == [
+        f"Error: {show.config}: links.apple: 'podcasts.apple.com/podcast/id1' is not an http(s) URL; write it as https://…",
+        f"Error: {show.config}: site.page_size: is 0; use a whole number from 1 up, e.g. 10",
+    ]
+
+
+def test_webvtt_and_subrip_cues(tmp_path: Path):
+    from podcaster import transcripts
+
+    vtt = tmp_path / "talk.vtt"
+    vtt.write_text("\ufeffWEBVTT - a talk\nKind: captions\n\nSTYLE\n::cue { color: red }\n\n"
+                   "NOTE a comment\n\nintro\n00:01.000 --> 00:04.500 align:start\n<v.loud Amina Khan>Welcome &amp; <i>peace</i></v>\n\n"
+                   "1:02:03.250 --> 1:02:05.000\nSecond line\nof the cue\n", encoding="utf-8")
+    assert transcripts.parse(vtt) == [
+        transcripts.Cue(1.0, 4.5, "Welcome & peace", "Amina Khan"),
+        transcripts.Cue(3723.25, 3725.0, "Second line of the cue"),
+    ]
+    srt = tmp_path / "talk.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:04,000\nHello\n\n2\n00:00:05,000 --> 00:00:06,500\n<b>There</b>\n",
+                   encoding="utf-8")
+    assert [(c.start, c.end, c.text) for c in transcripts.parse(srt)] == [(1.0, 4.0, "Hello"), (5.0, 6.5, "There")]
+    srt.write_text("1\n00:00:05,000 --> 00:00:01,000\nBackwards\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="talk.srt: line 2: the cue ends before it starts"):
+        transcripts.parse(srt)
+    vtt.write_text("00:01.000 --> 00:02.000\nno header\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="does not start with a WEBVTT line"):
+        transcripts.parse(vtt)
+
+
+def test_iso_durations():
+    from podcaster.render.jsonld import iso_duration
+
+    assert [iso_duration(s) for s in (0, 33.6, 60, 3723.4, 7200)] == ["PT0S", "PT34S", "PT1M", "PT1H2M3S", "PT2H"]
+
+
+def test_a_chapter_with_a_web_page_links_to_it(show: ShowCopy):
+    show.edit("episodes/just-forgiving/episode.md", 'title: "Opening"',
+              'title: "Opening"\n    url: "https://en.wikipedia.org/wiki/Forgiveness"')
+    assert show.run("build").exit_code == 0
+    page = html.fromstring((show.output / "episodes/just-forgiving/index.html").read_bytes())
+    link = page.xpath('//a[@class="chapter-link"]')[0]
+    assert (link.get("href"), link.text) == ("https://en.wikipedia.org/wiki/Forgiveness", "en.wikipedia.org")

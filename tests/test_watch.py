@@ -1,0 +1,44 @@
+"""`podcaster serve --watch`: a preview that rebuilds while the producer edits the show notes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import ShowCopy
+
+
+def _fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def test_serve_watch_rebuilds_after_an_edit(show: ShowCopy):
+    show.edit("podcast.toml", 'public_url = "http://127.0.0.1:8000/"', 'public_url = "https://cdn.example.org/show/"')
+    script = Path(sys.executable).parent / "podcaster"
+    process = subprocess.Popen([str(script), "serve", "--watch", "--port", "0"], cwd=show.root,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = process.stdout.readline()
+        while "Serving" not in line:
+            assert line, "serve --watch exited before serving"
+            line = process.stdout.readline()
+        base = re.search(r"at (http://127\.0\.0\.1:\d+/)", line).group(1)
+        page = _fetch(base + "episodes/just-forgiving/")
+        assert "Just Forgiving" in page
+        # The preview links to itself, not to the public URL, so its audio plays locally.
+        assert f'src="{base}episodes/just-forgiving/just-forgiving.mp3"' in page
+        show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', 'title: "Simply Forgiving"')
+        deadline = time.monotonic() + 15
+        while "Simply Forgiving" not in _fetch(base + "episodes/just-forgiving/"):
+            assert time.monotonic() < deadline, "the preview was not rebuilt"
+            time.sleep(0.2)
+        assert not show.output.exists(), "the preview must not touch the publish build"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
