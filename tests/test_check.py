@@ -155,3 +155,10 @@ def test_readme_documents_every_config_key_and_front_matter_field():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert config.reference() in readme
     assert episodes.reference() in readme
+
+
+def test_a_misspelt_key_inside_a_list_entry_is_named(show: ShowCopy):
+    show.edit(EPISODE, "    duration: 7\n", "    duration: 7\n    tilte: oops\n")
+    lines = _assert_failed_cleanly(show, show.run("check"))
+    assert len(lines) == 1
+    assert "episode.md: soundbites: entry 1 has unknown keys (tilte); use start, duration, title" in lines[0]

@@ -337,14 +337,22 @@ def _short_text(limit: int) -> Callable[[Any], str]:
     return convert
 
 
-def _entries(value: Any, what: str) -> list[dict[str, Any]]:
-    """A list of mappings, each entry named by position when it is not one."""
+def _entries(value: Any, what: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A list of mappings with only `keys` in them; a wrong entry is named by its position."""
     if not isinstance(value, list):
         raise ValueError(f"must be a list of {what}")
     for position, entry in enumerate(value, 1):
         if not isinstance(entry, dict):
             raise ValueError(f"entry {position} must be a mapping such as {what}")
+        _refuse_unknown_keys(entry, keys, f"entry {position}")
     return value
+
+
+def _refuse_unknown_keys(entry: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+    # A misspelt key would otherwise be dropped without a word.
+    unknown = sorted(str(key) for key in entry if key not in keys)
+    if unknown:
+        raise ValueError(f"{where} has unknown keys ({', '.join(unknown)}); use {', '.join(keys)}")
 
 
 def _optional_text(entry: dict[str, Any], key: str, where: str, limit: int = podcasting.MAX_TEXT) -> str | None:
@@ -365,7 +373,8 @@ def _optional_url(entry: dict[str, Any], key: str, where: str) -> str | None:
     return url
 
 
-def _files_with_options(value: Any, source: Path, what: str) -> list[tuple[Path, dict[str, Any], str]]:
+def _files_with_options(value: Any, source: Path, what: str,
+                        keys: tuple[str, ...]) -> list[tuple[Path, dict[str, Any], str]]:
     """(path, entry, where) for a file name or a list of file names or {file, …} entries."""
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
@@ -376,6 +385,7 @@ def _files_with_options(value: Any, source: Path, what: str) -> list[tuple[Path,
         where = f"entry {position}"
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
             raise ValueError(f"{where} must be a file name or {what}")
+        _refuse_unknown_keys(entry, ("file", *keys), where)
         found.append((_file(source)(entry["file"]), entry, where))
     return found
 
@@ -383,7 +393,7 @@ def _files_with_options(value: Any, source: Path, what: str) -> list[tuple[Path,
 def _transcripts(source: Path) -> Callable[[Any], tuple[Transcript, ...]]:
     def convert(value: Any) -> tuple[Transcript, ...]:
         transcripts = []
-        for path, entry, where in _files_with_options(value, source, "{file, language}"):
+        for path, entry, where in _files_with_options(value, source, "{file, language}", ("language",)):
             known = podcasting.transcript_type(path)
             if known is None:
                 raise ValueError(f"{where}: {path.name} is not a transcript format apps read; "
@@ -400,7 +410,7 @@ def _transcripts(source: Path) -> Callable[[Any], tuple[Transcript, ...]]:
 def _alternates(source: Path) -> Callable[[Any], tuple[AlternateAudio, ...]]:
     def convert(value: Any) -> tuple[AlternateAudio, ...]:
         alternates = []
-        for path, entry, where in _files_with_options(value, source, "{file, title}"):
+        for path, entry, where in _files_with_options(value, source, "{file, title}", ("title",)):
             mime_type = podcasting.ALTERNATE_AUDIO_TYPES.get(path.suffix.lower())
             if mime_type is None:
                 raise ValueError(f"{where}: {path.name} is not an audio format apps know; "
@@ -418,7 +428,7 @@ def _alternates(source: Path) -> Callable[[Any], tuple[AlternateAudio, ...]]:
 
 def _persons(value: Any) -> tuple[Person, ...]:
     persons = []
-    for position, entry in enumerate(_entries(value, "{name, role}"), 1):
+    for position, entry in enumerate(_entries(value, "{name, role}", ("name", "role", "group", "img", "href")), 1):
         where = f"entry {position}"
         name = _optional_text(entry, "name", where)
         if name is None:
@@ -430,7 +440,7 @@ def _persons(value: Any) -> tuple[Person, ...]:
 
 def _soundbites(value: Any) -> tuple[Soundbite, ...]:
     bites = []
-    for position, entry in enumerate(_entries(value, "{start, duration}"), 1):
+    for position, entry in enumerate(_entries(value, "{start, duration}", ("start", "duration", "title")), 1):
         where = f"entry {position}"
         start, duration = entry.get("start"), entry.get("duration")
         if start is None or not isinstance(duration, (int, float)) or isinstance(duration, bool) or duration <= 0:
@@ -466,7 +476,7 @@ def _license(value: Any) -> License:
 
 def _social(value: Any) -> tuple[SocialInteract, ...]:
     social = []
-    for position, entry in enumerate(_entries(value, "{protocol, uri}"), 1):
+    for position, entry in enumerate(_entries(value, "{protocol, uri}", ("protocol", "uri", "account_id", "account_url", "priority")), 1):
         where = f"entry {position}"
         protocol = _optional_text(entry, "protocol", where)
         uri = _optional_url(entry, "uri", where)
