@@ -32,6 +32,19 @@ sys.path.insert(0, str(REPO / "tests"))
 from seaweed import ACCESS_KEY, REGION, SECRET_KEY, SeaweedServer  # noqa: E402 - the tests' own server
 
 LONG = "a-long-talk"
+LONG_EPISODE = """---
+title: "A Long Talk"
+date: 2017-06-02T10:00:00-04:00
+guid: "9b0c5d0e-7f0a-4c55-8d52-3f1f4f3b2a10"
+number: 99
+speakers: ["Shaykh Abdul Rahim Reasat"]
+summary: "The sample recording, looped: a large file to publish."
+audio: episode.mp3
+cover: cover.jpg
+---
+
+The sample recording, looped.
+"""
 BUILD_STATE = ".podcaster-build.json"  # the build's cache in feed/; not part of the site
 
 
@@ -136,12 +149,7 @@ def _show_with_a_long_episode(root: Path, size_mb: int, server: SeaweedServer) -
     loops = max(1, size_mb * 1_000_000 // (sample / "episode.mp3").stat().st_size)
     subprocess.run(["ffmpeg", "-v", "error", "-stream_loop", str(loops - 1), "-i", str(sample / "episode.mp3"),
                     "-c", "copy", str(long / "episode.mp3")], check=True)
-    notes = (sample / "episode.md").read_text(encoding="utf-8")
-    guid = notes.split("guid: ", 1)[1].split("\n", 1)[0]
-    notes = (notes.replace(guid, "9b0c5d0e-7f0a-4c55-8d52-3f1f4f3b2a10")
-             .replace('title: "Just Forgiving"', 'title: "A Long Talk"')
-             .replace("number: 2", "number: 99"))
-    (long / "episode.md").write_text(notes, encoding="utf-8")
+    (long / "episode.md").write_text(LONG_EPISODE, encoding="utf-8")
     shutil.copy(sample / "cover.jpg", long / "cover.jpg")
     return root
 
