@@ -1,5 +1,5 @@
 """Bring a target up to date with a built site: plan what to upload, find and delete, then do it
-in an order that keeps the published feed true at every moment.
+in an order that keeps the published feed naming only files that are there.
 
 The manifest (one object in the target) records each published file's SHA-256, size and ETag, so
 an ordinary publish compares the build with it and sends no request for an unchanged file.
