@@ -140,7 +140,7 @@ def test_unknown_publish_scheme_is_a_one_line_error(show: ShowCopy):
     result = show.run("publish", "--target", "ftp://example.org/show")
     assert result.exit_code == 1
     assert result.stderr.strip() == ("Error: publish target 'ftp://example.org/show': unknown scheme ftp://; "
-                                     "use file://PATH (a folder)")
+                                     "use file://PATH (a folder) or s3://BUCKET/PREFIX (S3-compatible object storage)")
     assert not show.output.exists()
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,21 +14,33 @@ from podcaster import __version__
 from podcaster.config import DEFAULT_CONFIG
 from podcaster.errors import Problem
 
+if TYPE_CHECKING:
+    from podcaster.pipeline import Published
+
 
 @dataclass
 class Options:
     config: Path
     strict: bool
+    verbosity: int  # -1 quiet, 0 normal, 1+ verbose
+
+    @property
+    def quiet(self) -> bool:
+        return self.verbosity < 0
 
 
 class _EchoHandler(logging.Handler):
+    def __init__(self, all_to_stderr: bool) -> None:
+        super().__init__()
+        self.all_to_stderr = all_to_stderr
+
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(record.getMessage(), err=record.levelno >= logging.WARNING)
+        click.echo(record.getMessage(), err=self.all_to_stderr or record.levelno >= logging.WARNING)
 
 
-def _setup_logging(verbosity: int) -> None:
+def _setup_logging(verbosity: int, *, all_to_stderr: bool = False) -> None:
     logger = logging.getLogger("podcaster")
-    logger.handlers[:] = [_EchoHandler()]
+    logger.handlers[:] = [_EchoHandler(all_to_stderr)]
     logger.propagate = False
     logger.setLevel({-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG))
 
@@ -37,36 +48,6 @@ def _setup_logging(verbosity: int) -> None:
 def _show_warnings(warnings: list[Problem]) -> None:
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[float, float], None]]:
-    """A progress callback: a bar on a terminal, a line every 10 % otherwise (logs, CI)."""
-    if sys.stderr.isatty():
-        from rich.progress import Progress
-
-        with Progress(transient=True) as bar:
-            task = bar.add_task(label, total=1.0)
-            yield lambda done, total: bar.update(task, completed=done, total=total)
-        return
-    reported = [-1]
-
-    def report(done: float, total: float) -> None:
-        tenth = int(10 * done / total) if total else 0
-        if tenth > reported[0]:
-            reported[0] = tenth
-            click.echo(f"{label}: {10 * tenth}%", err=True)
-
-    yield report
-
-
-def _human_bytes(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    raise AssertionError("unreachable")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,8 +71,9 @@ def cli(ctx: click.Context, config_path: Path, verbose: int, quiet: bool, strict
       podcaster publish               # build and publish to [publish] target
       podcaster serve                 # preview the published show in a browser
     """
-    _setup_logging(-1 if quiet else verbose)
-    ctx.obj = Options(config_path, strict)
+    verbosity = -1 if quiet else verbose
+    _setup_logging(verbosity)
+    ctx.obj = Options(config_path, strict, verbosity)
 
 
 @cli.command()
@@ -180,33 +162,108 @@ def tag(options: Options) -> None:
 
 @cli.command()
 @click.option("--target", metavar="URL",
-              help="Publish here for this run instead of [publish] target, e.g. file:///srv/podcast.")
+              help="Publish here for this run instead of [publish] target, e.g. s3://bucket/show.")
+@click.option("--dry-run", is_flag=True,
+              help="Build, then print what would be uploaded and deleted (and how many bytes); change nothing on the target.")
+@click.option("--prune", is_flag=True,
+              help="Delete files of episodes that left the site, after the new feed is up; they are listed first. "
+                   "Refused when the target's manifest is missing or unreadable.")
+@click.option("--verify", is_flag=True,
+              help="List the target and check every file's size and checksum instead of trusting the manifest; "
+                   "upload what is missing or altered.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout; messages go to stderr.")
 @click.pass_obj
-def publish(options: Options, target: str | None) -> None:
-    """Build, then copy to the publish target only what it does not have yet.
+def publish(options: Options, target: str | None, dry_run: bool, prune: bool, verify: bool, as_json: bool) -> None:
+    """Build, then upload to the publish target only what it does not have yet.
 
-    Audio goes first and the feed last, so the feed never names a file that is
-    not there yet. A second run with nothing changed copies nothing.
+    New audio goes first and the feed last, so the feed never names a file that
+    is not there yet; a publish that stops half-way is completed by the next one.
+    A second run with nothing changed uploads nothing. Credentials for s3://
+    targets come from the environment or a profile (see the README).
 
     \b
     Examples:
       podcaster publish
-      podcaster publish --target file:///var/www/podcast
+      podcaster publish --dry-run --prune
+      podcaster publish --target s3://my-bucket/podcast --json
     """
-    _publish(options, target)
+    _publish(options, target, dry_run=dry_run, prune=prune, verify=verify, as_json=as_json)
 
 
-def _publish(options: Options, target: str | None) -> None:
-    from podcaster import pipeline
+def _publish(options: Options, target: str | None, *, dry_run: bool = False, prune: bool = False,
+             verify: bool = False, as_json: bool = False) -> None:
+    from podcaster import pipeline, progress
 
-    published = pipeline.publish(options.config, strict=options.strict, target=target)
+    if as_json:
+        _setup_logging(-1 if options.quiet else options.verbosity, all_to_stderr=True)
+    bars = not (as_json or options.quiet) and progress.on_terminal()
+    with progress.Bars() if bars else progress.Lines() as display:
+        published = pipeline.publish(options.config, strict=options.strict, target=target, dry_run=dry_run,
+                                     prune=prune, verify=verify, progress=display)
     _show_warnings(published.built.loaded.warnings)
+    if as_json:
+        click.echo(json.dumps(_publish_summary(published), indent=1))
+    elif published.dry_run:
+        _show_plan(published)
+    else:
+        _show_outcome(published)
+
+
+def _publish_summary(published: Published) -> dict:
+    files = published.built.files
+    return {
+        "target": published.target,
+        "dry_run": published.dry_run,
+        "files": len(files),
+        "uploaded": [{"key": key, "size": files[key].size} for key in published.uploaded],
+        "uploaded_bytes": published.uploaded_bytes,
+        "found_in_place": published.found,
+        "deleted": published.deleted,
+        "kept": published.kept,
+        "unchanged": len(files) - len(published.uploaded) - len(published.found),
+        "seconds": round(published.seconds, 3),
+    }
+
+
+def _show_plan(published: Published) -> None:
+    from podcaster.progress import human_bytes
+
+    files = published.built.files
+    click.echo(f"Dry run: would upload {len(published.uploaded)} of {len(files)} files "
+               f"({human_bytes(published.uploaded_bytes)}) to {published.target}.")
+    for key in published.uploaded:
+        click.echo(f"  upload {key} ({human_bytes(files[key].size)})")
+    for key in published.found:
+        click.echo(f"  record {key} (already there)")
+    for key in published.deleted:
+        click.echo(f"  delete {key}")
+    _mention_kept(published.kept)
+    click.echo("Nothing was changed.")
+
+
+def _show_outcome(published: Published) -> None:
+    from podcaster.progress import human_bytes
+
     total = len(published.built.files)
     if published.uploaded:
-        click.echo(f"Published {len(published.uploaded)} of {total} files "
-                   f"({_human_bytes(published.uploaded_bytes)}) to {published.target}.")
+        rate = human_bytes(int(published.uploaded_bytes / published.seconds)) if published.seconds else "-"
+        click.echo(f"Published {len(published.uploaded)} of {total} files ({human_bytes(published.uploaded_bytes)} "
+                   f"in {published.seconds:.1f} s, {rate}/s) to {published.target}.")
+    elif published.found or published.deleted:
+        click.echo(f"Published: all {total} files are in {published.target}.")
     else:
         click.echo(f"Nothing changed: all {total} files are already published to {published.target}.")
+    if published.found:
+        click.echo(f"{len(published.found)} files were already there (from a publish that stopped) and are now recorded.")
+    if published.deleted:
+        click.echo(f"Deleted {len(published.deleted)} files that are no longer part of the site.")
+    _mention_kept(published.kept)
+
+
+def _mention_kept(kept: list[str]) -> None:
+    if kept:
+        click.echo(f"{len(kept)} files no longer part of the site stay in the target; "
+                   "`podcaster publish --prune` deletes them.")
 
 
 @cli.command()
@@ -239,9 +296,9 @@ def new(options: Options, title: str, slug: str | None, recording_path: Path | N
       podcaster new "Forgiveness and the Heart"
       podcaster new "Q&A after the stream" --recording stream.mkv --markers chat.txt --publish
     """
-    from podcaster import pipeline
+    from podcaster import pipeline, progress
 
-    with _progress("Encoding") as on_progress:
+    with progress.fraction("Encoding") as on_progress:
         created = pipeline.new_episode(options.config, title, slug=slug, recording_path=recording_path,
                                        markers_path=markers_path, speakers=speakers, summary=summary,
                                        from_live=from_live, on_progress=on_progress)

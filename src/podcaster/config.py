@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from podcaster import apple, languages, podcasting
 from podcaster.errors import Report
 from podcaster.model import (
-    ENCODE_FORMATS, EncodingSettings, FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting,
+    ENCODE_FORMATS, MEDIA_CACHE_CONTROL, PAGES_CACHE_CONTROL, EncodingSettings, FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting,
     PublishSettings, RemoteItem, Season, Show, SocialInteract, SubscribeLink, Txt, UpdateFrequency, Value,
     ValueRecipient,
 )
@@ -26,6 +26,8 @@ from podcaster.model import (
 DEFAULT_CONFIG = "podcast.toml"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Names people give keys and secrets; such a key under [publish] is refused, not merely ignored.
+_CREDENTIAL = re.compile(r"secret|password|token|access_?key|key_?id", re.IGNORECASE)
 
 
 # The podcast apps and directories a show can link to from its home page, in the order they are
@@ -80,10 +82,35 @@ SCHEMA: tuple[Option, ...] = (
     Option("copyright", str, "The copyright line shown by apps.", '"© 2017 SeekersHub"'),
     Option("owner.name", str, "The owner's name; Apple contacts the owner about the show.", '"Jane Producer"'),
     Option("owner.email", str, "The owner's email; Apple sends verification mail here.", '"jane@example.org"'),
-    Option("publish.target", str, "Where `publish` copies the site: file://PATH (relative to this file) or an absolute file:///PATH.",
+    Option("publish.target", str, "Where `publish` copies the site: file://PATH (relative to this file), an absolute "
+           "file:///PATH, or s3://BUCKET/PREFIX (S3-compatible object storage; see 'Publishing to object storage').",
            '"file://public"', required=False, default="file://public"),
     Option("publish.public_url", str, "The URL listeners fetch published files from; used in the feed and pages.",
            '"https://podcast.example.org/"'),
+    Option("publish.endpoint_url", str, "The S3 API endpoint of a server other than AWS (R2, B2, MinIO, SeaweedFS); "
+           "without it, boto3 takes AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL from the environment, or AWS itself.",
+           '"https://ACCOUNT_ID.r2.cloudflarestorage.com"', required=False),
+    Option("publish.region", str, "The bucket's region (`auto` on R2); without it, AWS_REGION or the profile's region.",
+           '"eu-central-1"', required=False),
+    Option("publish.profile", str, "A profile in ~/.aws/credentials to take the keys from; without it, "
+           "AWS_PROFILE or boto3's usual chain. Credentials never go in this file.", '"podcast"', required=False),
+    Option("publish.addressing_style", str, "How the bucket goes into request URLs: path (ENDPOINT/BUCKET/KEY; MinIO, "
+           "SeaweedFS), virtual (BUCKET.ENDPOINT/KEY) or auto.", '"path"', required=False, default="auto",
+           choices=("auto", "path", "virtual")),
+    Option("publish.storage_class", str, "The S3 storage class of uploaded audio, the bulk of the bytes; pages, "
+           "images and the feed keep the bucket's default.", '"STANDARD_IA"', required=False),
+    Option("publish.acl", str, "none: the bucket's policy says who may read (AWS buckets refuse ACLs by default); "
+           "public-read: a canned ACL on every file, for buckets that still use ACLs.", '"public-read"',
+           required=False, default="none", choices=("none", "public-read")),
+    Option("publish.cache_control_media", str, "Cache-Control of audio and artwork: long, they rarely change.",
+           f'"{MEDIA_CACHE_CONTROL}"', required=False, default=MEDIA_CACHE_CONTROL),
+    Option("publish.cache_control_pages", str, "Cache-Control of the feed, pages, chapters and transcripts: short, "
+           "so listeners see a new episode soon.", f'"{PAGES_CACHE_CONTROL}"', required=False,
+           default=PAGES_CACHE_CONTROL),
+    Option("publish.request_checksum_calculation", str, "when_supported: every upload carries a checksum the "
+           "server verifies; when_required: only where S3 demands one, for servers that reject boto3's "
+           "aws-chunked checksum uploads.", '"when_required"', required=False, default="when_supported",
+           choices=("when_supported", "when_required")),
     Option("timezone", str, "The show's IANA time zone: `podcaster new` dates episodes in it.", '"America/Toronto"',
            required=False, default="UTC"),
     Option("speakers", list, "Who usually speaks: `podcaster new` puts them in a new episode.", '["Shaykh Walead Mosaad"]',
@@ -246,7 +273,15 @@ def load(config_path: Path, report: Report) -> Show | None:
         website=values["website"],
         show_type=values["type"],
         copyright=values["copyright"],
-        publish=PublishSettings(values["publish.target"], public_url),
+        publish=PublishSettings(
+            values["publish.target"], public_url,
+            endpoint_url=values["publish.endpoint_url"], region=values["publish.region"],
+            profile=values["publish.profile"], addressing_style=values["publish.addressing_style"],
+            storage_class=values["publish.storage_class"], acl=values["publish.acl"],
+            cache_control_media=values["publish.cache_control_media"],
+            cache_control_pages=values["publish.cache_control_pages"],
+            request_checksum_calculation=values["publish.request_checksum_calculation"],
+        ),
         timezone=values["timezone"],
         speakers=tuple(values["speakers"]),
         recording=EncodingSettings(
@@ -427,7 +462,7 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
         report.error(config_path, "artwork", f"{artwork!r} does not exist (paths are relative to {config_path.name})")
 
 
-_URL_KEYS = {"website", "publish.public_url", "new_feed_url", "feed.hub", "podcast.license_url",
+_URL_KEYS = {"website", "publish.public_url", "publish.endpoint_url", "new_feed_url", "feed.hub", "podcast.license_url",
              "url", "img", "href", "feed_url", "uri", "account_url", "stream_url", "page_url",
              *(f"links.{key}" for key, _, _ in DIRECTORIES)}
 
@@ -551,6 +586,11 @@ def _warn_unknown_keys(raw: dict[str, Any], config_path: Path, report: Report, p
         is_table = isinstance(value, dict) and any(known.startswith(f"{dotted}.") for known in _BY_KEY)
         if is_table:
             _warn_unknown_keys(value, config_path, report, f"{dotted}.")
+        elif dotted.startswith("publish.") and _CREDENTIAL.search(key):
+            report.error(config_path, dotted,
+                         "credentials never go in podcast.toml (it gets shared and committed); remove it, and "
+                         "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment or name a profile "
+                         "of ~/.aws/credentials with `profile = ...`")
         elif dotted not in _BY_KEY:
             report.warn(config_path, dotted, "unknown key, ignored; check its spelling")
 

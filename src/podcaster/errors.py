@@ -47,6 +47,14 @@ class StorageError(PodcasterError):
     """The publish target cannot be reached or written."""
 
 
+class ManifestUnreadable(StorageError):
+    """The target's publish manifest exists but cannot be parsed."""
+
+
+class ManifestConflict(StorageError):
+    """Another publish wrote the target's manifest since this one read it."""
+
+
 class RenderError(PodcasterError):
     """A template or the feed cannot be rendered."""
 

@@ -27,3 +27,10 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def remove_empty_folders(folder: Path, root: Path) -> None:
+    """Remove `folder` and its parents up to (not including) `root`, as long as they are empty."""
+    while folder != root and folder.is_relative_to(root) and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

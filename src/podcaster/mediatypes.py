@@ -28,11 +28,37 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
 }
 
-
-# The one .xml file that is not a feed: search engines expect a sitemap to be plain XML.
-_BY_NAME = {"sitemap.xml": "application/xml; charset=utf-8"}
+# Files whose type the extension alone does not tell. Search engines expect a sitemap to be plain
+# XML (the one .xml file that is not a feed); chapters are JSON of their own type (the Podcasting
+# 2.0 chapters format): a file is one when it is named chapters.json or *.chapters.json.
+CHAPTERS_TYPE = "application/json+chapters"
+CHAPTERS_SUFFIX = ".chapters.json"
+_BY_NAME = {
+    "sitemap.xml": "application/xml; charset=utf-8",
+    "chapters.json": CHAPTERS_TYPE,
+}
 
 
 def content_type(key: str) -> str:
     path = PurePosixPath(key)
-    return _BY_NAME.get(path.name) or CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    name = path.name.lower()
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    if name.endswith(CHAPTERS_SUFFIX):
+        return CHAPTERS_TYPE
+    return CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def is_media(key: str) -> bool:
+    """Audio: the large files a feed's enclosures point at."""
+    return content_type(key).startswith("audio/")
+
+
+def is_artwork(key: str) -> bool:
+    return content_type(key).startswith("image/")
+
+
+def is_page(key: str) -> bool:
+    """What a browser opens or a page pulls in: HTML, its stylesheet and scripts, the sitemap, robots.txt."""
+    kind = content_type(key).split(";")[0]
+    return kind in ("text/html", "text/css", "text/javascript", "text/plain", "application/xml")

@@ -13,10 +13,24 @@ class Owner:
     email: str
 
 
+MEDIA_CACHE_CONTROL = "public, max-age=604800"
+PAGES_CACHE_CONTROL = "public, max-age=300"
+
+
 @dataclass(frozen=True)
 class PublishSettings:
     target: str
     public_url: str  # always ends with "/"
+    # How to reach an s3:// target; None leaves the choice to boto3 (environment, profile, AWS).
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    addressing_style: str = "auto"  # "auto", "path" or "virtual"
+    storage_class: str | None = None  # for audio files
+    acl: str = "none"  # "none" or "public-read"
+    cache_control_media: str = MEDIA_CACHE_CONTROL  # audio and artwork
+    cache_control_pages: str = PAGES_CACHE_CONTROL  # the feed, pages and everything else
+    request_checksum_calculation: str = "when_supported"  # or "when_required"
 
 
 ENCODE_FORMATS = ("mp3", "m4a", "opus")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -16,8 +17,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from podcaster import (
-    artwork, audio, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, recording,
-    scaffold, websub,
+    artwork, audio, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, publishing,
+    recording, scaffold, websub,
 )
 from podcaster.errors import ConfigError, EpisodeError, Problem, Report, StorageError
 from podcaster.files import sha256_of
@@ -25,7 +26,7 @@ from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, pages
 from podcaster.render.templates import Templates, default_templates_dir
 from podcaster.site import FEED_KEY, Layout
-from podcaster.storage import Manifest, Storage, open_target
+from podcaster.storage import Manifest, open_target
 from podcaster.storage.local import LocalStorage
 from podcaster.writer import SiteWriter
 
@@ -74,6 +75,11 @@ class Published:
     target: str
     uploaded: list[str] = field(default_factory=list)
     uploaded_bytes: int = 0
+    found: list[str] = field(default_factory=list)  # already in the target, recorded without uploading
+    deleted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # left the site, still in the target (no --prune)
+    dry_run: bool = False  # then the lists say what would be done
+    seconds: float = 0.0
 
 
 def load(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Loaded:
@@ -160,16 +166,29 @@ def tagging_plan(loaded: Loaded) -> list[TagPlan]:
     return plans
 
 
-def publish(config_path: Path, *, strict: bool = False, target: str | None = None,
-            now: datetime | None = None) -> Published:
-    """Build, then copy to the target what it does not have yet; the feed goes last."""
+def publish(config_path: Path, *, strict: bool = False, target: str | None = None, now: datetime | None = None,
+            dry_run: bool = False, prune: bool = False, verify: bool = False,
+            progress: publishing.PublishProgress | None = None) -> Published:
+    """Build, then bring the target up to date: upload what it does not have yet, the feed last;
+    with `prune`, delete what left the site; with `verify`, check every file instead of trusting
+    the manifest; with `dry_run`, only say what would be done."""
     loaded = load(config_path, strict=strict, now=now)
-    target_url = target or loaded.show.publish.target
-    storage = open_target(target_url, loaded.show.config_path.parent)
+    settings = loaded.show.publish
+    storage = open_target(target or settings.target, loaded.show.config_path.parent, settings)
+    # Read before building, so a wrong bucket or key fails in a second rather than after tagging.
+    recorded = publishing.read_manifest(storage, verify=verify, prune=prune)
     built = _build(loaded)
-    published = _upload(built, storage)
+    plan = publishing.plan(built.files, built.output_dir, recorded, storage, settings, prune=prune, verify=verify)
+    started = time.monotonic()
+    if not dry_run:
+        observer = progress or publishing.Unobserved()
+        observer.planned(plan)
+        publishing.carry_out(plan, recorded, storage, observer)
+    published = Published(built, storage.description, [upload.key for upload in plan.uploads], plan.upload_bytes,
+                          found=sorted(plan.found), deleted=plan.deletes, kept=plan.kept, dry_run=dry_run,
+                          seconds=time.monotonic() - started)
     hub = loaded.show.feed.hub
-    if hub and FEED_KEY in published.uploaded:
+    if hub and not dry_run and FEED_KEY in published.uploaded:
         _ping_hub(hub, loaded.show.feed_url)
     return published
 
@@ -293,7 +312,7 @@ def _load_config(config_path: Path) -> Show:
 def published_folder(config_path: Path) -> Path:
     """The folder a file:// publish target writes to: what `serve` previews."""
     show = _load_config(config_path)
-    storage = open_target(show.publish.target, config_path.parent)
+    storage = open_target(show.publish.target, config_path.parent, show.publish)
     if not isinstance(storage, LocalStorage):
         raise StorageError(f"{config_path}: publish.target {show.publish.target!r} is not a folder; "
                            "pass --directory to serve a local copy")
@@ -416,32 +435,3 @@ def _file_stamp(path: Path | None) -> tuple[int, int] | None:
         return None
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns
-
-
-def _upload_rank(key: str) -> int:
-    """Media first, the feed last: a listener's app never sees an entry whose files are missing."""
-    content_type = mediatypes.content_type(key)
-    if key == FEED_KEY:
-        return 4
-    if content_type.startswith("audio/"):
-        return 0
-    if content_type.startswith("image/"):
-        return 1
-    if content_type.startswith("text/html") or key.endswith((".css", ".txt", ".xml")):
-        return 3
-    return 2
-
-
-def _upload(built: Built, storage: Storage) -> Published:
-    published = storage.read_manifest()
-    pending = sorted((key for key, entry in built.files.items() if published.get(key) != entry),
-                     key=lambda key: (_upload_rank(key), key))
-    uploaded_bytes = 0
-    for key in pending:
-        log.info("uploading %s", key)
-        storage.upload(key, built.output_dir / key, mediatypes.content_type(key))
-        uploaded_bytes += built.files[key].size
-    if pending:
-        # Files that left the site stay published (nothing is deleted here), so the manifest keeps them.
-        storage.write_manifest({**published, **built.files})
-    return Published(built, storage.description, pending, uploaded_bytes)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from podcaster.model import Episode, Show
 
 FEED_KEY = "feed.xml"
+TRANSCRIPTS_FOLDER = "transcripts"  # in an episode's folder
 INDEX_KEY = "index.html"
 STYLESHEET_KEY = "style.css"
 SCRIPT_KEY = "site.js"
@@ -53,7 +54,7 @@ class Layout:
         return f"episodes/{episode.slug}/chapters.json"
 
     def transcript_key(self, episode: Episode, transcript: Path) -> str:
-        return f"episodes/{episode.slug}/transcripts/{transcript.name}"
+        return f"episodes/{episode.slug}/{TRANSCRIPTS_FOLDER}/{transcript.name}"
 
     def alternate_key(self, episode: Episode, alternate: Path) -> str:
         return f"episodes/{episode.slug}/alternates/{alternate.name}"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from podcaster.errors import RenderError
-from podcaster.files import replace_atomically, sha256_of
+from podcaster.files import remove_empty_folders, replace_atomically, sha256_of
 from podcaster.storage.base import Manifest, ManifestEntry
 
 STATE_FILE = ".podcaster-build.json"
@@ -89,7 +89,7 @@ class SiteWriter:
             if stale.is_file():
                 stale.unlink()
                 log.info("removed %s (no longer part of the site)", key)
-                self._remove_empty_folders(stale.parent)
+                remove_empty_folders(stale.parent, self.root)
         files = {key: self._entry(key) for key in sorted(self.written)}
         self._save_state(self._state_entries(files), self._derived)
         return files
@@ -102,11 +102,6 @@ class SiteWriter:
         state = {"version": _STATE_VERSION, "files": dict(sorted(files.items())), "derived": dict(sorted(derived.items()))}
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
-
-    def _remove_empty_folders(self, folder: Path) -> None:
-        while folder != self.root and folder.is_relative_to(self.root) and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
 
     def _entry(self, key: str) -> ManifestEntry:
         path = self.root / key

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from podcaster.errors import StorageError
-from podcaster.storage.base import Manifest, ManifestEntry, Storage
+from podcaster.model import PublishSettings
+from podcaster.storage.base import Manifest, ManifestEntry, Storage, StoredObject, TransferProgress, Upload
 from podcaster.storage.local import LocalStorage
 
-__all__ = ["Manifest", "ManifestEntry", "Storage", "open_target"]
+__all__ = ["Manifest", "ManifestEntry", "Storage", "StoredObject", "TransferProgress", "Upload", "open_target"]
+
+# What S3 and its look-alikes accept in a bucket name (AWS itself is stricter).
+_BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_]{1,254}$")
 
 
-def open_target(target: str, base_dir: Path) -> Storage:
-    """The storage for `target`; relative file:// paths are relative to `base_dir` (the config's folder)."""
+def open_target(target: str, base_dir: Path, settings: PublishSettings) -> Storage:
+    """The storage for `target`; relative file:// paths are relative to `base_dir` (the config's folder).
+    `settings` say how to reach an s3:// target; nothing is contacted yet."""
     scheme = urlsplit(target).scheme
     if scheme == "file":
         return LocalStorage(_local_path(target, base_dir))
+    if scheme == "s3":
+        bucket, prefix = _bucket_and_prefix(target)
+        # Imported here: boto3 takes a while to import, and a folder target does not need it.
+        from podcaster.storage.s3 import S3Storage
+
+        return S3Storage(bucket, prefix, settings)
     raise StorageError(
         f"publish target {target!r}: unknown scheme {scheme + '://' if scheme else '(none)'}; "
-        "use file://PATH (a folder)"
+        "use file://PATH (a folder) or s3://BUCKET/PREFIX (S3-compatible object storage)"
     )
 
 
@@ -29,3 +41,19 @@ def _local_path(target: str, base_dir: Path) -> Path:
     if not path:
         raise StorageError(f"publish target {target!r}: no folder given; write file://public or file:///srv/podcast")
     return base_dir / path
+
+
+def _bucket_and_prefix(target: str) -> tuple[str, str]:
+    parts = urlsplit(target)
+    if not parts.netloc:
+        raise StorageError(f"publish target {target!r}: no bucket given; write s3://BUCKET or s3://BUCKET/PREFIX")
+    if parts.query or parts.fragment or "@" in parts.netloc or ":" in parts.netloc:
+        raise StorageError(f"publish target {target!r}: write only s3://BUCKET/PREFIX; the endpoint goes in "
+                           "[publish] endpoint_url and credentials in the environment or a profile")
+    bucket, prefix = parts.netloc, parts.path.strip("/")
+    if not _BUCKET.match(bucket):
+        raise StorageError(f"publish target {target!r}: {bucket!r} is not a bucket name "
+                           "(letters, digits, '.', '-' and '_' only)")
+    if prefix and any(segment in ("", ".", "..") for segment in prefix.split("/")):
+        raise StorageError(f"publish target {target!r}: write the prefix as plain folder names, e.g. s3://{bucket}/podcast")
+    return bucket, prefix

@@ -7,26 +7,72 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
+from podcaster.errors import ManifestUnreadable
+
 MANIFEST_KEY = ".podcaster-manifest.json"
+_MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True)
 class ManifestEntry:
     sha256: str
     size: int
+    # The target's own fingerprint of the stored object (an S3 ETag) when it was recorded: a
+    # listing that shows another one means the object changed since.
+    etag: str | None = None
+
+    def same_content(self, other: ManifestEntry | None) -> bool:
+        return other is not None and (self.sha256, self.size) == (other.sha256, other.size)
 
 
 Manifest = dict[str, ManifestEntry]
 
 
 def manifest_to_json(manifest: Manifest) -> bytes:
-    data = {"version": 1, "files": {key: asdict(entry) for key, entry in sorted(manifest.items())}}
+    data = {"version": _MANIFEST_VERSION,
+            "files": {key: asdict(entry) for key, entry in sorted(manifest.items())}}
     return json.dumps(data, indent=1).encode()
 
 
-def manifest_from_json(raw: bytes) -> Manifest:
-    data = json.loads(raw)
-    return {key: ManifestEntry(**entry) for key, entry in data["files"].items()}
+def manifest_from_json(raw: bytes, where: str) -> Manifest:
+    """The manifest in `raw` (version 1 had no ETags); ManifestUnreadable, naming `where`, if it is none."""
+    try:
+        data = json.loads(raw)
+        if data.get("version") not in (1, _MANIFEST_VERSION):
+            raise ValueError(f"unknown manifest version {data.get('version')!r}")
+        return {key: ManifestEntry(**entry) for key, entry in data["files"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ManifestUnreadable(f"{where}: the publish manifest is unreadable ({e})") from e
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What a listing of the target says about one object, without reading it."""
+
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file to store, with everything a backend needs to store it right."""
+
+    key: str
+    source: Path
+    sha256: str
+    size: int
+    content_type: str
+    cache_control: str
+
+
+class TransferProgress(Protocol):
+    """Told about bytes as they go; backends may call it from several threads at once."""
+
+    def started(self, key: str, size: int) -> None: ...
+
+    def advanced(self, key: str, amount: int) -> None: ...
+
+    def finished(self, key: str) -> None: ...
 
 
 class Storage(Protocol):
@@ -35,11 +81,24 @@ class Storage(Protocol):
     #: Where it is, for messages; never includes credentials.
     description: str
 
-    def read_manifest(self) -> Manifest:
-        """What was published last time: empty when nothing was."""
-
-    def upload(self, key: str, source: Path, content_type: str) -> None:
-        """Store `source` under `key`, so that readers see the old object or the whole new one."""
+    def read_manifest(self) -> Manifest | None:
+        """What was published last time; None when there is no manifest. Raises ManifestUnreadable
+        when there is one that cannot be parsed."""
 
     def write_manifest(self, manifest: Manifest) -> None:
-        """Record what is now published (written after everything it lists)."""
+        """Record what is now published, only if nobody else wrote the manifest since this storage
+        read or wrote it; otherwise raise ManifestConflict."""
+
+    def list_objects(self) -> dict[str, StoredObject]:
+        """Every object under the target, by key (the manifest left out)."""
+
+    def stored_sha256(self, key: str) -> str | None:
+        """The SHA-256 the object under `key` was stored with; None when there is none to tell."""
+
+    def upload_all(self, uploads: list[Upload], progress: TransferProgress) -> dict[str, str | None]:
+        """Store every upload (readers see the old object or the whole new one) and return each
+        key's new ETag (None if the target gave none). Raises StorageError when one failed; the
+        others may have been stored."""
+
+    def delete_all(self, keys: list[str]) -> None:
+        """Remove these objects."""
