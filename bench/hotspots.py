@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a podcaster build spends its time: py-spy samples a cold build and a no-change rebuild.
 
-    python3 bench/profile.py --size 1000
+    python3 bench/hotspots.py --size 1000
 
 It generates (or reuses) the synthetic show of run.py, then runs `podcaster build` twice under
 py-spy (a sampling profiler: it does not slow the build the way cProfile does) and prints, for each
@@ -117,7 +117,7 @@ def main() -> None:
     output = args.output or environment.BENCH / "results" / f"profile-{args.size}.txt"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(f"podcaster {environment.describe(tools)['versions']['podcaster_commit']}; "
-                      f"bench/profile.py --size {args.size}\n\n" + "\n".join(sections), encoding="utf-8")
+                      f"bench/hotspots.py --size {args.size}\n\n" + "\n".join(sections), encoding="utf-8")
     print(f"wrote {output}")
 
 
