@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,15 @@ def inspect(path: Path) -> ImageInfo:
 
 def embeddable_jpeg(path: Path) -> bytes:
     """A JPEG of the image at most EMBED_MAX_PIXELS wide, for embedding in audio files."""
+    stat = path.stat()
+    return _embeddable_jpeg(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+# Most episodes embed the show's artwork: encode it once per run, not once per episode (on a
+# cold build of a large show this was two thirds of the time). The size and mtime in the key
+# make an edited image encode again.
+@functools.lru_cache(maxsize=16)
+def _embeddable_jpeg(path: Path, size: int, mtime_ns: int) -> bytes:
     return _encoded(path, EMBED_MAX_PIXELS, "JPEG", quality=EMBED_JPEG_QUALITY, optimize=True)
 
 

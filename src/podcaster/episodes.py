@@ -22,6 +22,8 @@ from podcaster.model import (
 )
 
 EPISODE_FILE = "episode.md"
+# libyaml's safe loader when PyYAML was built with it: the same documents, about 8 times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FENCE = "---"
 
 
@@ -178,7 +180,7 @@ def _split(source: Path, report: Report) -> tuple[dict[str, Any] | None, str]:
         report.error(source, "front matter", f"no closing '{_FENCE}' line after the front matter; add one")
         return None, ""
     try:
-        data = yaml.safe_load("".join(lines[1:closing]))
+        data = yaml.load("".join(lines[1:closing]), Loader=_YAML_LOADER)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
