@@ -19,7 +19,7 @@ from lxml import etree
 from mutagen.id3 import ID3
 from mutagen.oggopus import OggOpus
 
-from conftest import REPO
+from conftest import LIVE_STREAM, REPO
 from podcaster import podcasting
 from podcaster.cli import cli
 
@@ -38,6 +38,8 @@ def built(tmp_path_factory) -> Path:
     """The sample show, built once for every test here; the build's output folder."""
     root = tmp_path_factory.mktemp("sample")
     shutil.copy(REPO / "podcast.toml", root / "podcast.toml")
+    with (root / "podcast.toml").open("a", encoding="utf-8") as config:
+        config.write(LIVE_STREAM)
     shutil.copytree(REPO / "episodes", root / "episodes")
     result = CliRunner().invoke(cli, ["--config", str(root / "podcast.toml"), "--strict", "build"],
                                 catch_exceptions=False)

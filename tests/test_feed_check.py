@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import ShowCopy
+from conftest import LIVE_STREAM, ShowCopy
 from podcaster import feedcheck, podcasting
 from podcaster.errors import Report
 from podcaster.model import AudioInfo
@@ -210,6 +210,7 @@ def test_control_characters_are_announced(show: ShowCopy):
 
 
 def test_live_stream_guid_must_differ_from_every_episode(show: ShowCopy):
+    show.config.write_text(show.config.read_text(encoding="utf-8") + LIVE_STREAM, encoding="utf-8")
     show.edit("podcast.toml", 'guid = "0f6d1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"',
               'guid = "2b1396e7-f783-40ed-b366-baaee7315a21"')
     assert _errors(show) == [f"Error: {show.config}: live[1].guid: '2b1396e7-f783-40ed-b366-baaee7315a21' is already "
@@ -232,6 +233,7 @@ def test_live_stream_guid_must_differ_from_every_episode(show: ShowCopy):
         podcasting.MEDIUMS)),
 ])
 def test_podcasting_config_is_checked(show: ShowCopy, old, new, expected):
+    show.config.write_text(show.config.read_text(encoding="utf-8") + LIVE_STREAM, encoding="utf-8")
     show.edit("podcast.toml", old, new)
     assert _errors(show) == [f"Error: {show.config}: {expected}"]
 
