@@ -171,3 +171,18 @@ def test_readme_first_command_publishes_the_sample_show(tmp_path: Path):
     assert (show / "public" / "feed.xml").is_file()
     assert (show / "public" / "index.html").is_file()
     assert len(list((show / "public" / "episodes").glob("*/*.m*"))) >= 8
+
+
+def test_rendered_notes_are_cached_beside_the_build_and_pruned(show: ShowCopy):
+    import sqlite3
+
+    assert show.run("build").exit_code == 0
+    cache = show.output / ".podcaster-notes.sqlite"
+    count = lambda: sqlite3.connect(cache).execute("SELECT COUNT(*) FROM notes").fetchone()[0]  # noqa: E731
+    published = len(_episode_folders(show.root))
+    assert count() == 2 * published  # each episode's notes: on its page (timestamps linked) and in the feed
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    assert show.run("build").exit_code == 0
+    assert "What we cover" in (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8")
+    assert count() == 2 * published  # the old rendering of the edited notes is gone
+    assert "podcaster-notes" not in (show.output / ".podcaster-build.json").read_text(encoding="utf-8")

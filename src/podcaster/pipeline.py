@@ -23,7 +23,7 @@ from podcaster import (
 from podcaster.errors import ConfigError, EpisodeError, Problem, Report, StorageError
 from podcaster.files import sha256_of
 from podcaster.model import Chapter, Episode, Show
-from podcaster.render import chapters as json_chapters, feed, pages
+from podcaster.render import chapters as json_chapters, feed, notes, pages
 from podcaster.render.templates import Templates, default_templates_dir
 from podcaster.site import FEED_KEY, Layout
 from podcaster.storage import Manifest, open_target
@@ -114,6 +114,7 @@ def build(config_path: Path, *, strict: bool = False, now: datetime | None = Non
 
 
 PREVIEW_DIR = ".podcaster-preview"
+NOTES_CACHE = ".podcaster-notes.sqlite"
 
 
 def build_preview(config_path: Path, base_url: str) -> Built:
@@ -336,10 +337,12 @@ def _build(loaded: Loaded) -> Built:
         _write_feed_extras(writer, episode, show, layout, media)
     _write_site_images(writer, pages.site_images(show, loaded.published, layout))
     templates = Templates(show.templates_dir)
-    for key, html in pages.render_all(show, loaded.published, layout, templates).items():
-        writer.write_text(key, html)
-    # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
-    for key, xml in sorted(feed.render(show, loaded.published, layout, media).items(), key=lambda kv: kv[0] == FEED_KEY):
+    with notes.cached_in(show.output_dir / NOTES_CACHE):
+        for key, html in pages.render_all(show, loaded.published, layout, templates).items():
+            writer.write_text(key, html)
+        # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
+        rendered_feeds = feed.render(show, loaded.published, layout, media)
+    for key, xml in sorted(rendered_feeds.items(), key=lambda kv: kv[0] == FEED_KEY):
         writer.write_bytes(key, xml)
     files = writer.finish()
     for key in writer.changed:

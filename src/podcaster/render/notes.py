@@ -7,8 +7,14 @@ without JavaScript) and `data-start` lets the page's script seek its own player 
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import nh3
 from markdown_it import MarkdownIt
@@ -30,6 +36,8 @@ _ALLOWED_ATTRIBUTES = {
 # A timestamp as people write one in notes: 4:05, 12:34 or 1:02:03, not inside a longer number.
 _TIMESTAMP = re.compile(r"(?<![\w:.,])(?:\d{1,2}:)?\d{1,2}:[0-5]\d(?![\w:]|[.,]\d)")
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
+# What else the HTML depends on: this module's code and the two libraries' versions.
+_RENDERER = (hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), version("markdown-it-py"), version("nh3"))
 
 
 @dataclass(frozen=True)
@@ -40,9 +48,58 @@ class Player:
     duration: float
 
 
+class _Cache:
+    """Rendered notes in an SQLite file beside the build, keyed by everything the HTML depends on.
+
+    Rendering the notes was most of a rebuild with nothing changed (each episode's notes go
+    into its page and into the feed); SQLite keeps the lookups off the heap however large the
+    show. Entries a build did not use are dropped when it closes the cache."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.connection = sqlite3.connect(path)
+        self.connection.execute("CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, html TEXT, build INTEGER)")
+        (last,) = self.connection.execute("SELECT COALESCE(MAX(build), 0) FROM notes").fetchone()
+        self.build = last + 1
+
+    def html(self, key: str, render: Callable[[], str]) -> str:
+        row = self.connection.execute("SELECT html FROM notes WHERE key = ?", (key,)).fetchone()
+        html = row[0] if row else render()
+        self.connection.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (key, html, self.build))
+        return html
+
+    def close(self) -> None:
+        self.connection.execute("DELETE FROM notes WHERE build < ?", (self.build,))
+        self.connection.commit()
+        self.connection.close()
+
+
+_cache: _Cache | None = None
+
+
+@contextmanager
+def cached_in(path: Path) -> Iterator[None]:
+    """Within the block, `to_html` keeps what it renders in the SQLite file at `path` and takes
+    what is there. (A module-level switch, so the page and feed renderers need not carry it.)"""
+    global _cache
+    _cache = _Cache(path)
+    try:
+        yield
+    finally:
+        cache, _cache = _cache, None
+        cache.close()
+
+
 def to_html(markdown: str, player: Player | None = None) -> str:
     """Safe HTML for the notes: only the allowlisted tags, attributes and http(s)/mailto links;
     with a `player`, its timestamps are links that seek it."""
+    if _cache is None:
+        return _render(markdown, player)
+    key = hashlib.sha256(repr((_RENDERER, markdown, player)).encode()).hexdigest()
+    return _cache.html(key, lambda: _render(markdown, player))
+
+
+def _render(markdown: str, player: Player | None) -> str:
     return nh3.clean(
         _markdown.render(markdown, {"player": player}),
         tags=_ALLOWED_TAGS,
