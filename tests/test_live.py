@@ -58,7 +58,7 @@ def test_moving_an_unknown_stream_is_a_one_line_error(show: ShowCopy):
     result = show.run("live", "--guid", "no-such-guid", "--status", "live")
     assert result.exit_code == 1
     assert result.stderr.strip() == (f"Error: {show.config}: no [[live]] stream has guid 'no-such-guid'; "
-                                     "`podcaster live` lists nothing else, so check the guid in the file")
+                                     "copy the guid from one of its [[live]] tables")
     assert show.config.read_text(encoding="utf-8") == before
 
 
@@ -73,3 +73,10 @@ def test_a_bad_announcement_leaves_the_config_untouched(show: ShowCopy):
     assert result.exit_code == 1
     assert "stream_url" in result.stderr
     assert show.config.read_text(encoding="utf-8") == before
+
+
+def test_an_episode_from_an_unknown_stream_is_refused_before_anything_is_written(show: ShowCopy):
+    result = show.run("new", "From nowhere", "--speaker", "Host", "--from-live", "no-such-guid")
+    assert result.exit_code == 1
+    assert "no [[live]] stream has guid 'no-such-guid'" in result.stderr
+    assert not (show.root / "episodes" / "from-nowhere").exists()

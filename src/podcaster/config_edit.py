@@ -58,8 +58,12 @@ def _live_block(config_path: Path, lines: list[str], guid: str) -> tuple[int, in
             continue
         if table.get("guid") == guid:
             return start, end
-    raise ConfigError(f"{config_path}: no [[live]] stream has guid {guid!r}; "
-                      "`podcaster live` lists nothing else, so check the guid in the file")
+    raise unknown_stream(config_path, guid)
+
+
+def unknown_stream(config_path: Path, guid: str) -> ConfigError:
+    return ConfigError(f"{config_path}: no [[live]] stream has guid {guid!r}; "
+                       "copy the guid from one of its [[live]] tables")
 
 
 def _key_of(line: str) -> str | None:

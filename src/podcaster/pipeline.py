@@ -20,7 +20,7 @@ from podcaster import (
     artwork, audio, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, publishing,
     recording, scaffold, websub,
 )
-from podcaster.errors import ConfigError, EpisodeError, Problem, Report, StorageError
+from podcaster.errors import EpisodeError, Problem, Report, StorageError
 from podcaster.files import sha256_of
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, notes, pages
@@ -222,8 +222,7 @@ def new_episode(config_path: Path, title: str, *, slug: str | None = None, recor
     Everything is checked before anything is written, and the folder appears whole or not at all."""
     show = _load_config(config_path)
     if from_live is not None and from_live not in {live.guid for live in show.podcasting.live}:
-        raise ConfigError(f"{config_path}: no [[live]] stream has guid {from_live!r}; "
-                          "copy the guid from its [[live]] table")
+        raise config_edit.unknown_stream(config_path, from_live)
     title = title.strip()
     slug = slug or scaffold.slugify(title)
     if not title or not slug:
