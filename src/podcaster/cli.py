@@ -388,11 +388,13 @@ def serve(options: Options, directory: Path | None, port: int, watch: bool) -> N
     if watch:
         server = preview.make_server(options.config.parent / pipeline.PREVIEW_DIR, port=port, create=True)
         base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        sources = pipeline.watched_sources(options.config)
+        before_build = watcher.snapshot(sources)
         _rebuild_preview(options.config, base_url)
         stop = threading.Event()
         threading.Thread(target=watcher.poll, daemon=True,
-                         args=(pipeline.watched_sources(options.config),
-                               lambda: _rebuild_preview(options.config, base_url), stop)).start()
+                         args=(sources, before_build, lambda: _rebuild_preview(options.config, base_url),
+                               stop)).start()
     else:
         server = preview.make_server(directory or pipeline.published_folder(options.config), port=port)
     host, bound_port = server.server_address[:2]

@@ -25,7 +25,7 @@ from podcaster.files import sha256_of
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, notes, pages
 from podcaster.render.templates import Templates, default_templates_dir
-from podcaster.site import FEED_KEY, Layout
+from podcaster.site import FEED_KEY, LIVE_DIR_KEY, Layout
 from podcaster.storage import Manifest, open_target
 from podcaster.storage.local import LocalStorage
 from podcaster.writer import SiteWriter
@@ -267,7 +267,8 @@ def announce_live(config_path: Path, title: str, *, start: datetime, stream_url:
     fields: dict[str, str | datetime] = {
         "guid": guid, "title": title.strip(), "status": "pending", "start": _aware(start, show),
         "stream_url": stream_url, "stream_type": stream_type or mediatypes.content_type(stream_url).split(";")[0],
-        "page_url": page_url or show.website,
+        # The show's own live page (written while a stream is pending or live) unless one is given.
+        "page_url": page_url or Layout.of(show).url(LIVE_DIR_KEY),
     }
     if end is not None:
         fields["end"] = _aware(end, show)

@@ -22,6 +22,8 @@ SCRIPT_KEY = "site.js"
 SITEMAP_KEY = "sitemap.xml"
 ROBOTS_KEY = "robots.txt"
 NOT_FOUND_KEY = "404.html"
+LIVE_DIR_KEY = "live/"
+LIVE_KEY = LIVE_DIR_KEY + "index.html"
 ARCHIVE_SECTION = "archive"
 
 

@@ -21,9 +21,11 @@ def snapshot(roots: Iterable[Path]) -> Snapshot:
     return seen
 
 
-def poll(roots: list[Path], on_change: Callable[[], None], stop: threading.Event, interval: float = 1.0) -> None:
-    """Call `on_change` after any file under `roots` is added, removed or modified, until `stop` is set."""
-    last = snapshot(roots)
+def poll(roots: list[Path], since: Snapshot, on_change: Callable[[], None], stop: threading.Event,
+         interval: float = 1.0) -> None:
+    """Call `on_change` whenever the files under `roots` differ from the last look (at first, `since`:
+    taken by the caller before it built, so an edit made meanwhile is not missed), until `stop` is set."""
+    last = since
     while not stop.wait(interval):
         current = snapshot(roots)
         if current != last:

@@ -24,7 +24,8 @@ from podcaster.model import Episode, Show, Transcript
 from podcaster.render import jsonld, notes
 from podcaster.render.templates import Templates
 from podcaster.site import (
-    ARCHIVE_SECTION, FEED_KEY, NOT_FOUND_KEY, ROBOTS_KEY, SCRIPT_KEY, SITEMAP_KEY, STYLESHEET_KEY, Layout, slugify,
+    ARCHIVE_SECTION, FEED_KEY, LIVE_DIR_KEY, LIVE_KEY, NOT_FOUND_KEY, ROBOTS_KEY, SCRIPT_KEY, SITEMAP_KEY,
+    STYLESHEET_KEY, Layout, slugify,
 )
 
 PICTURE_SIZES = (150, 300, 600)  # widths (px) of the WebP copies of artwork that pages show
@@ -195,6 +196,7 @@ class _SiteRenderer:
             self._listing(f"speakers/{slugify(name)}", name, f"Episodes with {name}.", members,
                           about=jsonld.person(name, self._speaker_url(name)))
         self._not_found()
+        self._live()
         self._add(SITEMAP_KEY, self.templates.render(SITEMAP_KEY, entries=self.sitemap), None)
         self._add(ROBOTS_KEY, self.templates.render(ROBOTS_KEY, sitemap_url=self.layout.url(SITEMAP_KEY)), None)
         self._add(STYLESHEET_KEY, self.templates.render(STYLESHEET_KEY), None)
@@ -307,6 +309,20 @@ class _SiteRenderer:
             image_alt=self.artwork_alt,
         )
         self._add(NOT_FOUND_KEY, self._render("404.html", head, latest=self.latest), None)
+
+    def _live(self) -> None:
+        """The streams announced in [[live]] that have not ended: what is on, or coming, and where to follow it."""
+        streams = sorted((live for live in self.show.podcasting.live if live.status != "ended"), key=lambda l: l.start)
+        if not streams:
+            return
+        head = Head(
+            title=f"Live · {self.show.title}",
+            description=f"Livestreams of {self.show.title}: what is on now and what comes next.",
+            canonical=self.layout.url(LIVE_DIR_KEY),
+            image=self.artwork_url,
+            image_alt=self.artwork_alt,
+        )
+        self._add(LIVE_KEY, self._render("live.html", head, streams=streams), self.layout.url(LIVE_DIR_KEY))
 
     # --- parts -------------------------------------------------------------------------------
 
