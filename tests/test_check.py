@@ -162,3 +162,11 @@ def test_a_misspelt_key_inside_a_list_entry_is_named(show: ShowCopy):
     lines = _assert_failed_cleanly(show, show.run("check"))
     assert len(lines) == 1
     assert "episode.md: soundbites: entry 1 has unknown keys (tilte); use start, duration, title" in lines[0]
+
+
+def test_a_negative_feed_limit_is_refused(show: ShowCopy):
+    show.config.write_text(show.config.read_text(encoding="utf-8").replace("[owner]", "[feed]\nepisode_limit = -3\n\n[owner]", 1),
+                           encoding="utf-8")
+    lines = _assert_failed_cleanly(show, show.run("check"))
+    assert lines == [f"Error: {show.config}: feed.episode_limit: is -3; use 0 (every episode in feed.xml) "
+                     "or a whole number from 1 up, e.g. 100"]

@@ -156,7 +156,9 @@ def test_live_item_announces_the_stream(channel):
         ("ended", "2017-06-24T20:00:00-04:00", "2017-06-24T21:00:00-04:00")
     assert one(live, "guid/text()") == "0f6d1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
     assert one(live, "title/text()") == "Live: your questions on forgiveness"
-    assert one(live, "enclosure/@url") == one(live, "podcast:alternateEnclosure/podcast:source/@uri")
+    assert one(live, "enclosure/@url") == "http://127.0.0.1:8000/live/stream.mp3"
+    assert one(live, "enclosure/@type") == "audio/mpeg"
+    assert one(live, "podcast:alternateEnclosure/podcast:source/@uri") == "http://127.0.0.1:8000/live/stream.mp3"
     link = one(live, "podcast:contentLink")
     assert (link.get("href"), link.text) == (BASE, "Listen live")
 

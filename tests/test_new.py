@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 import uuid
@@ -49,7 +50,11 @@ def recordings(tmp_path_factory) -> dict[str, Path]:
 
 
 def _loudness(path: Path) -> float:
-    return recording.integrated_loudness(path)
+    """Integrated loudness by ffmpeg's loudnorm analysis: a reader independent of podcaster's own check."""
+    report = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af",
+                             "loudnorm=print_format=json", "-f", "null", "-"], capture_output=True, text=True,
+                            check=True).stderr
+    return float(json.loads(report[report.rindex("{"):report.rindex("}") + 1])["input_i"])
 
 
 def _duration(path: Path) -> float:
@@ -183,3 +188,13 @@ def test_markers_in_the_trimmed_lead_in_move_to_zero():
     moved = markers.shifted([Chapter(0, "Pre-show"), Chapter(1.0, "Intro"), Chapter(5.0, "Talk"), Chapter(50, "Late")],
                             by=1.75, duration=20)
     assert moved == (Chapter(0.0, "Intro"), Chapter(3.25, "Talk"))
+
+
+@pytest.mark.parametrize("slug", ["../outside", "a/b", ".hidden", "Has Spaces"])
+def test_a_slug_that_is_not_a_plain_folder_name_is_refused(show: ShowCopy, slug):
+    before = sorted(p.name for p in (show.root / "episodes").iterdir())
+    result = show.run("new", "A talk", "--speaker", "Host", "--slug", slug)
+    assert result.exit_code == 1
+    assert f"--slug {slug!r}: use lower-case letters, digits and hyphens only" in result.stderr
+    assert sorted(p.name for p in (show.root / "episodes").iterdir()) == before
+    assert not (show.root / "outside").exists()

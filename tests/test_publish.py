@@ -186,3 +186,31 @@ def test_rendered_notes_are_cached_beside_the_build_and_pruned(show: ShowCopy):
     assert "What we cover" in (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8")
     assert count() == 2 * published  # the old rendering of the edited notes is gone
     assert "podcaster-notes" not in (show.output / ".podcaster-build.json").read_text(encoding="utf-8")
+
+
+def test_a_damaged_notes_cache_is_rebuilt(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    page = (show.output / "episodes/just-forgiving/index.html").read_bytes()
+    (show.output / ".podcaster-notes.sqlite").write_bytes(b"not a database at all" * 100)
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    assert (show.output / "episodes/just-forgiving/index.html").read_bytes() == page
+
+
+def test_a_notes_cache_held_by_another_build_is_done_without(show: ShowCopy):
+    import sqlite3
+
+    assert show.run("build").exit_code == 0
+    page = (show.output / "episodes/just-forgiving/index.html").read_bytes()
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    other_build = sqlite3.connect(show.output / ".podcaster-notes.sqlite")
+    other_build.execute("BEGIN EXCLUSIVE")
+    try:
+        result = show.run("build")
+    finally:
+        other_build.rollback()
+        other_build.close()
+    assert result.exit_code == 0, result.output
+    assert "notes cache" in result.stderr and "busy" in result.stderr
+    rebuilt = (show.output / "episodes/just-forgiving/index.html").read_bytes()
+    assert rebuilt != page and b"What we cover" in rebuilt

@@ -64,3 +64,11 @@ def test_serve_without_a_published_folder_says_publish_first(show):
     result = show.run("serve")
     assert result.exit_code == 1
     assert "does not exist yet; run `podcaster publish` first" in result.stderr
+
+
+def test_an_empty_suffix_range_is_416(served):
+    base, data = served
+    with pytest.raises(urllib.error.HTTPError) as error:
+        _get(base + "episodes/a.mp3", Range="bytes=-0")
+    assert error.value.code == 416
+    error.value.close()

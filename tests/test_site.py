@@ -349,6 +349,17 @@ def test_a_broken_show_template_names_the_file_and_line(show: ShowCopy):
     assert "404.html: line 3: " in result.stderr and "Traceback" not in result.output
 
 
+def test_a_show_template_misusing_a_filter_is_an_error_not_a_traceback(show: ShowCopy):
+    templates = show.root / "templates"
+    templates.mkdir()
+    (templates / "404.html").write_text('{% extends "!default/404.html" %}\n{% block main %}{{ 3 | join(1, 2, 3) }}'
+                                        '{% endblock %}\n', encoding="utf-8")
+    result = show.run("build")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: template '404.html' (or one it includes or extends): ")
+    assert not show.output.joinpath("feed.xml").exists()
+
+
 def test_transcript_problems_are_found_by_check(show: ShowCopy):
     transcript = show.root / "episodes/just-forgiving/transcript.vtt"
     transcript.write_text("WEBVTT\n\n1\n00:00:01.000 -> 00:00:02.000\nHello\n", encoding="utf-8")

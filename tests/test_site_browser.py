@@ -143,13 +143,16 @@ def test_hostile_show_notes_execute_nothing(served: str, page: Page):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(served + f"episodes/{HOSTILE}/", wait_until="load")
-    for defused in page.query_selector_all("div.notes a:not([href])"):  # the javascript: and data: links
+    defused_links = page.query_selector_all("div.notes a:not([href])")  # the javascript: and data: links
+    assert len(defused_links) == 3
+    for defused in defused_links:
         defused.click()
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle")
     assert dialogs == []
+    assert page.url == served + f"episodes/{HOSTILE}/"
     assert page.evaluate("document.querySelectorAll('.notes script, .notes svg, .notes iframe, .notes object').length") == 0
     assert re.search(r"Hostile \"><img", page.inner_text("h1"))
     # The listener does hear dialogs: a script of our own opens one.
-    page.evaluate("() => setTimeout(() => alert('control'), 0)")
-    page.wait_for_timeout(200)
+    with page.expect_event("dialog", timeout=10_000):
+        page.evaluate("() => setTimeout(() => alert('control'), 0)")
     assert dialogs == ["control"]

@@ -42,3 +42,24 @@ def test_serve_watch_rebuilds_after_an_edit(show: ShowCopy):
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
+
+
+def test_an_edit_made_before_the_watch_starts_is_seen(tmp_path: Path):
+    """serve --watch looks at the sources before its first build; an edit during that build counts."""
+    import threading
+
+    from podcaster import watch
+
+    notes = tmp_path / "episodes" / "one" / "episode.md"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("first", encoding="utf-8")
+    since = watch.snapshot([tmp_path / "episodes"])
+    notes.write_text("edited while the first build ran", encoding="utf-8")
+    changed, stop = threading.Event(), threading.Event()
+    thread = threading.Thread(target=watch.poll, args=([tmp_path / "episodes"], since, changed.set, stop, 0.01))
+    thread.start()
+    try:
+        assert changed.wait(5)
+    finally:
+        stop.set()
+        thread.join()

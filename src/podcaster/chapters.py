@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from podcaster import artwork, timecodes
+from podcaster.config import is_http_url
 from podcaster.errors import ArtworkError
 from podcaster.model import Chapter
 
@@ -102,7 +103,7 @@ def _chapter(position: int, start: float, title: str, url: Any, image: Any, sour
         raise ValueError(f"{where} has an empty title")
     if start < 0:
         raise ValueError(f"{where} starts before the audio does ({start})")
-    if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+    if url is not None and not (isinstance(url, str) and is_http_url(url)):
         raise ValueError(f"{where}: url {url!r} must be an http(s) URL")
     return Chapter(start=start, title=title.strip(), url=url, image=_image(image, source, where))
 

@@ -417,6 +417,10 @@ def _rebuild_preview(config_path: Path, base_url: str) -> None:
         # A half-typed edit must not stop the preview: say what is wrong and keep the last good build.
         e.show()
         return
+    except Exception as e:  # noqa: BLE001 - an unexpected failure must not end the watching thread unseen
+        click.echo(f"Error: the preview could not be rebuilt ({type(e).__name__}: {e}); "
+                   "the last good build is still served", err=True)
+        return
     _show_warnings(built.loaded.warnings)
 
 

@@ -455,8 +455,12 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
                 report.error(config_path, field, f"{url!r} is not an http(s) URL; write it as https://…")
     _check_podcasting(values, config_path, report)
     page_size = values["site.page_size"]
-    if isinstance(page_size, bool) or page_size < 1:
+    if page_size < 1:
         report.error(config_path, "site.page_size", f"is {page_size!r}; use a whole number from 1 up, e.g. 10")
+    limit = values["feed.episode_limit"]
+    if limit < 0:
+        report.error(config_path, "feed.episode_limit",
+                     f"is {limit}; use 0 (every episode in feed.xml) or a whole number from 1 up, e.g. 100")
     artwork = values["artwork"]
     if artwork and not (config_path.parent / artwork).is_file():
         report.error(config_path, "artwork", f"{artwork!r} does not exist (paths are relative to {config_path.name})")

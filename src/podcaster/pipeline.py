@@ -21,7 +21,6 @@ from podcaster import (
     recording, scaffold, websub,
 )
 from podcaster.errors import EpisodeError, Problem, Report, StorageError
-from podcaster.files import sha256_of
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, notes, pages
 from podcaster.render.templates import Templates, default_templates_dir
@@ -224,6 +223,10 @@ def new_episode(config_path: Path, title: str, *, slug: str | None = None, recor
     if from_live is not None and from_live not in {live.guid for live in show.podcasting.live}:
         raise config_edit.unknown_stream(config_path, from_live)
     title = title.strip()
+    if slug is not None and slug != scaffold.slugify(slug):
+        # Anything else could leave the episodes folder, or make a folder that discovery skips.
+        raise EpisodeError(f"--slug {slug!r}: use lower-case letters, digits and hyphens only, "
+                           f"e.g. {scaffold.slugify(slug) or 'my-episode'}")
     slug = slug or scaffold.slugify(title)
     if not title or not slug:
         raise EpisodeError(f"the title {title!r} gives no folder name; pass --slug NAME")
@@ -363,7 +366,7 @@ def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout:
         else:
             writer.copy(key, alternate.path)
         media.sizes[key] = (show.output_dir / key).stat().st_size
-        media.integrity[key] = feed.sri(sha256_of(show.output_dir / key))
+        media.integrity[key] = feed.sri(writer.digest(key))
     if episode.chapters:
         image_keys = {}
         for index, chapter in enumerate(episode.chapters):
@@ -371,6 +374,8 @@ def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout:
                 image_keys[index] = layout.chapter_image_key(episode, chapter.image)
                 writer.copy(image_keys[index], chapter.image)
         writer.write_text(layout.chapters_key(episode), json_chapters.to_json(show, episode, layout, image_keys))
+
+
 def _write_site_images(writer: SiteWriter, images: list[pages.SiteImage]) -> None:
     """Sized copies of the artwork for the pages, made again only when their source image changed."""
     for image in images:
@@ -418,7 +423,7 @@ def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
 
 
 def _recipe(tags: audio.Tags) -> str:
-    """A digest of everything a tagged copy is made from, the bytes of its images included."""
+    """A digest of everything a tagged copy is made from, its images' size and mtime included."""
     images = [tags.cover, *(chapter.image for chapter in tags.chapters)]
     return hashlib.sha256(repr((asdict(tags), [_file_stamp(image) for image in images])).encode()).hexdigest()
 

@@ -94,7 +94,7 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
         if last == "":
             return None
         length = min(int(last), size)  # "bytes=-500": the final 500 bytes
-        return size - length, size - 1
+        return (size - length, size - 1) if length else None
     start = int(first)
     end = min(int(last), size - 1) if last else size - 1
     if start >= size or start > end:

@@ -103,6 +103,10 @@ class SiteWriter:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
 
+    def digest(self, key: str) -> str:
+        """The SHA-256 of a file this build wrote, hashed again only if it changed since it was last hashed."""
+        return self._entry(key).sha256
+
     def _entry(self, key: str) -> ManifestEntry:
         path = self.root / key
         previous = self._previous_files.get(key)

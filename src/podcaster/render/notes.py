@@ -8,6 +8,7 @@ without JavaScript) and `data-start` lets the page's script seek its own player 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ _ALLOWED_ATTRIBUTES = {
 }
 # A timestamp as people write one in notes: 4:05, 12:34 or 1:02:03, not inside a longer number.
 _TIMESTAMP = re.compile(r"(?<![\w:.,])(?:\d{1,2}:)?\d{1,2}:[0-5]\d(?![\w:]|[.,]\d)")
+log = logging.getLogger(__name__)
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
 # What else the HTML depends on: this module's code and the two libraries' versions.
 _RENDERER = (hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), version("markdown-it-py"), version("nh3"))
@@ -53,25 +55,48 @@ class _Cache:
 
     Rendering the notes was most of a rebuild with nothing changed (each episode's notes go
     into its page and into the feed); SQLite keeps the lookups off the heap however large the
-    show. Entries a build did not use are dropped when it closes the cache."""
+    show. After a build that finished, the entries it did not use are dropped. It is only a
+    cache: when it is damaged it starts again empty, and when another build holds it, this one
+    renders without it."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(path)
+        try:
+            self._open(path)
+        except sqlite3.OperationalError:
+            raise  # busy or locked, not damaged: the caller builds without the cache
+        except sqlite3.DatabaseError:
+            self.connection.close()
+            path.unlink(missing_ok=True)
+            self._open(path)
+
+    def _open(self, path: Path) -> None:
+        self.connection = sqlite3.connect(path, timeout=1)
         self.connection.execute("CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, html TEXT, build INTEGER)")
         (last,) = self.connection.execute("SELECT COALESCE(MAX(build), 0) FROM notes").fetchone()
         self.build = last + 1
 
     def html(self, key: str, render: Callable[[], str]) -> str:
-        row = self.connection.execute("SELECT html FROM notes WHERE key = ?", (key,)).fetchone()
-        html = row[0] if row else render()
-        self.connection.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (key, html, self.build))
-        return html
+        try:
+            row = self.connection.execute("SELECT html FROM notes WHERE key = ?", (key,)).fetchone()
+            if row:
+                self.connection.execute("UPDATE notes SET build = ? WHERE key = ?", (self.build, key))
+                return row[0]
+            html = render()
+            self.connection.execute("INSERT INTO notes VALUES (?, ?, ?)", (key, html, self.build))
+            return html
+        except sqlite3.OperationalError:
+            return render()
 
-    def close(self) -> None:
-        self.connection.execute("DELETE FROM notes WHERE build < ?", (self.build,))
-        self.connection.commit()
-        self.connection.close()
+    def close(self, *, finished: bool) -> None:
+        try:
+            if finished:
+                self.connection.execute("DELETE FROM notes WHERE build < ?", (self.build,))
+            self.connection.commit()
+        except sqlite3.OperationalError as e:
+            log.warning("the notes cache was not updated (%s); the next build renders the notes again", e)
+        finally:
+            self.connection.close()
 
 
 _cache: _Cache | None = None
@@ -82,12 +107,19 @@ def cached_in(path: Path) -> Iterator[None]:
     """Within the block, `to_html` keeps what it renders in the SQLite file at `path` and takes
     what is there. (A module-level switch, so the page and feed renderers need not carry it.)"""
     global _cache
-    _cache = _Cache(path)
+    try:
+        _cache = _Cache(path)
+    except sqlite3.OperationalError as e:
+        log.warning("the notes cache %s is busy (%s); rendering every episode's notes", path, e)
+        yield
+        return
+    finished = False
     try:
         yield
+        finished = True
     finally:
         cache, _cache = _cache, None
-        cache.close()
+        cache.close(finished=finished)
 
 
 def to_html(markdown: str, player: Player | None = None) -> str:

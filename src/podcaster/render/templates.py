@@ -49,3 +49,6 @@ class Templates:
             raise RenderError(f"{e.filename or e.name}: line {e.lineno}: {e.message}; fix the template") from e
         except jinja2.UndefinedError as e:
             raise RenderError(f"template {name!r}: {e.message}; check the variable's name") from e
+        except (jinja2.TemplateError, TypeError, ValueError) as e:
+            # A show's own template can misuse a filter or call what is not callable.
+            raise RenderError(f"template {name!r} (or one it includes or extends): {e}; fix the template") from e
