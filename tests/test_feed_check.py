@@ -159,7 +159,7 @@ def test_an_enclosure_type_apple_rejects(show: ShowCopy):
     ogg = dataclasses.replace(episode, audio=episode.audio.with_suffix(".ogg"),
                               audio_info=AudioInfo("ogg", "audio/ogg", "vorbis", 33.6, 64000, 44100, 1, 1000))
     report = Report()
-    feedcheck.check_enclosure_types([ogg], report)
+    feedcheck.check_enclosure_type(ogg, report)
     assert [str(p) for p in report.errors] == [
         f"{show.root / EPISODE}: audio: episode.ogg is audio/ogg, which Apple Podcasts does not accept; publish an MP3 "
         "or M4A as `audio` and list this file under `alternates`"]

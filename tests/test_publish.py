@@ -177,7 +177,7 @@ def test_rendered_notes_are_cached_beside_the_build_and_pruned(show: ShowCopy):
     import sqlite3
 
     assert show.run("build").exit_code == 0
-    cache = show.output / ".podcaster-notes.sqlite"
+    cache = show.output / ".podcaster-cache.sqlite"
     count = lambda: sqlite3.connect(cache).execute("SELECT COUNT(*) FROM notes").fetchone()[0]  # noqa: E731
     published = len(_episode_folders(show.root))
     assert count() == 2 * published  # each episode's notes: on its page (timestamps linked) and in the feed
@@ -185,25 +185,25 @@ def test_rendered_notes_are_cached_beside_the_build_and_pruned(show: ShowCopy):
     assert show.run("build").exit_code == 0
     assert "What we cover" in (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8")
     assert count() == 2 * published  # the old rendering of the edited notes is gone
-    assert "podcaster-notes" not in (show.output / ".podcaster-build.json").read_text(encoding="utf-8")
+    assert "podcaster-cache" not in (show.output / ".podcaster-build.json").read_text(encoding="utf-8")
 
 
-def test_a_damaged_notes_cache_is_rebuilt(show: ShowCopy):
+def test_a_damaged_build_cache_is_rebuilt(show: ShowCopy):
     assert show.run("build").exit_code == 0
     page = (show.output / "episodes/just-forgiving/index.html").read_bytes()
-    (show.output / ".podcaster-notes.sqlite").write_bytes(b"not a database at all" * 100)
+    (show.output / ".podcaster-cache.sqlite").write_bytes(b"not a database at all" * 100)
     result = show.run("build")
     assert result.exit_code == 0, result.output
     assert (show.output / "episodes/just-forgiving/index.html").read_bytes() == page
 
 
-def test_a_notes_cache_held_by_another_build_is_done_without(show: ShowCopy):
+def test_a_build_cache_held_by_another_build_is_done_without(show: ShowCopy):
     import sqlite3
 
     assert show.run("build").exit_code == 0
     page = (show.output / "episodes/just-forgiving/index.html").read_bytes()
     show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
-    other_build = sqlite3.connect(show.output / ".podcaster-notes.sqlite")
+    other_build = sqlite3.connect(show.output / ".podcaster-cache.sqlite")
     other_build.execute("BEGIN EXCLUSIVE")
     try:
         result = show.run("build")
@@ -211,6 +211,6 @@ def test_a_notes_cache_held_by_another_build_is_done_without(show: ShowCopy):
         other_build.rollback()
         other_build.close()
     assert result.exit_code == 0, result.output
-    assert "notes cache" in result.stderr and "busy" in result.stderr
+    assert "build cache" in result.stderr and "busy" in result.stderr
     rebuilt = (show.output / "episodes/just-forgiving/index.html").read_bytes()
     assert rebuilt != page and b"What we cover" in rebuilt

@@ -230,10 +230,13 @@ def test_lists_are_paginated_and_hold_exactly_their_episodes(sample_site: ShowCo
     newest_first = sorted(loaded.published, key=lambda e: e.date, reverse=True)
     archive = _titles_through_pages(sample_site, "archive/index.html")
     assert archive == [e.title for e in newest_first]
-    assert len(list((sample_site.published / "archive").rglob("index.html"))) == 3
-    second = _page(sample_site, "archive/2/index.html")
-    assert len(_card_titles(second)) == SITE_PAGE_SIZE
-    assert second.xpath('//nav[@class="pagination"]/a/@rel') == ["prev", "next"]
+    # Pages are cut from the oldest episode: the list's own page has the newest six, page 1 the oldest four.
+    assert len(list((sample_site.published / "archive").rglob("index.html"))) == 2
+    assert len(_card_titles(_page(sample_site, "archive/index.html"))) == len(archive) - SITE_PAGE_SIZE
+    oldest = _page(sample_site, "archive/1/index.html")
+    assert _card_titles(oldest) == archive[-SITE_PAGE_SIZE:]
+    assert oldest.xpath('//nav[@class="pagination"]/a/@rel') == ["prev"]
+    assert oldest.findtext(".//title").startswith(f"All episodes, episodes 1–{SITE_PAGE_SIZE} · ")
     assert _titles_through_pages(sample_site, "seasons/1/index.html") == archive
     assert _titles_through_pages(sample_site, "series/circle-of-light/index.html") == ["The Art of Prophetic Forgiveness"]
     speaker = _titles_through_pages(sample_site, "speakers/shaykh-walead-mosaad/index.html")

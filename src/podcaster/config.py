@@ -342,12 +342,22 @@ def location_of(fields: dict[str, Any]) -> Location | None:
 
 def episodes_dir_of(config_path: Path) -> Path:
     """Where episodes live even when the rest of the config is broken, so they are checked too."""
+    return _path_of(config_path, "episodes")
+
+
+def output_dir_of(config_path: Path) -> Path:
+    """Where the build goes (and its cache is), even before the rest of the config is read."""
+    return _path_of(config_path, "output")
+
+
+def _path_of(config_path: Path, key: str) -> Path:
+    default = next(option.default for option in SCHEMA if option.key == f"paths.{key}")
     try:
         raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        configured = raw.get("paths", {}).get("episodes", "episodes")
+        configured = raw.get("paths", {}).get(key, default)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        configured = "episodes"
-    return config_path.parent / (configured if isinstance(configured, str) else "episodes")
+        configured = default
+    return config_path.parent / (configured if isinstance(configured, str) else default)
 
 
 def reference() -> str:

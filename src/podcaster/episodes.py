@@ -6,6 +6,7 @@ one `check` lists everything that needs fixing.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,7 +15,10 @@ from typing import Any, Callable
 
 import yaml
 
-from podcaster import apple, audio, chapters as chapter_sources, languages, podcasting, timecodes, transcripts
+from podcaster import (
+    apple, audio, chapters as chapter_sources, feedcheck, languages, podcasting, timecodes, transcripts,
+)
+from podcaster.cache import BuildCache, digest as cache_digest, file_stamp
 from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
 from podcaster.errors import AudioError, Report
 from podcaster.model import (
@@ -101,11 +105,30 @@ def discover(episodes_dir: Path, report: Report) -> list[Path]:
     return found
 
 
-def load_all(episodes_dir: Path, report: Report) -> list[Episode]:
-    """Parse and validate every episode; the valid ones, oldest first."""
-    loaded = [episode for source in discover(episodes_dir, report) if (episode := load(source, report))]
+def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None) -> list[Episode]:
+    """Parse and validate every episode; the valid ones, oldest first. With a `cache`, an episode
+    none of whose files changed since it last loaded is taken from there, warnings included."""
+    cache = cache or BuildCache(None)
+    loaded = [episode for source in discover(episodes_dir, report) if (episode := _load_remembered(source, report, cache))]
     _check_unique_guids(loaded, report)
     return sorted(loaded, key=lambda e: (e.date, e.slug))
+
+
+def _load_remembered(source: Path, report: Report, cache: BuildCache) -> Episode | None:
+    key = cache_digest("episode", str(source))
+    remembered = cache.get("episodes", key)
+    if remembered is not None:
+        stamps, episode, warnings = remembered
+        if all(file_stamp(path) == stamp for path, stamp in stamps):
+            report.warnings += warnings
+            return episode
+    own = Report()
+    episode = load(source, own)
+    report.errors += own.errors
+    report.warnings += own.warnings
+    if episode is not None and not own.errors:
+        cache.put("episodes", key, ([(path, file_stamp(path)) for path in episode.inputs], episode, own.warnings))
+    return episode
 
 
 def load(source: Path, report: Report) -> Episode | None:
@@ -155,14 +178,33 @@ def load(source: Path, report: Report) -> Episode | None:
                          f"({timecodes.format_clock(audio_info.duration)}); shorten it or start it earlier")
     if reader.failed or audio_info is None:
         return None
-    return Episode(
+    inputs = _inputs(source, front_matter.get("chapters"), audio_path, cover, transcript_files, alternates, chapters)
+    episode = Episode(
         slug=source.parent.name, source=source, title=title, date=published_at, guid=guid,
         number=number, season=season, episode_type=episode_type, explicit=explicit, speakers=speakers,
         summary=summary, audio=audio_path, audio_info=audio_info, notes=notes, series=series,
         cover=cover, transcripts=transcript_files, chapters=chapters, draft=draft, number_display=number_display,
         persons=persons, soundbites=soundbites, location=location, license=license, alternates=alternates,
-        social=social,
+        social=social, inputs=inputs, fingerprint=_fingerprint(inputs),
     )
+    feedcheck.check_episode(episode, report)
+    return episode
+
+
+def _inputs(source: Path, chapters_value: Any, audio_path: Path, cover: Path | None,
+            transcript_files: tuple[Transcript, ...], alternates: tuple[AlternateAudio, ...],
+            chapters: tuple[Chapter, ...]) -> tuple[Path, ...]:
+    named = [source, audio_path, cover, *(t.path for t in transcript_files), *(a.path for a in alternates),
+             *(c.image for c in chapters)]
+    if isinstance(chapters_value, str):
+        named.append(source.parent / chapters_value.strip())
+    return tuple(dict.fromkeys(path for path in named if path is not None))
+
+
+def _fingerprint(inputs: tuple[Path, ...]) -> str:
+    """The episode.md's bytes (read again: cheap, and exact) and the other files' size and mtime."""
+    source, *others = inputs
+    return cache_digest(hashlib.sha256(source.read_bytes()).hexdigest(), [(p, file_stamp(p)) for p in others])
 
 
 def _split(source: Path, report: Report) -> tuple[dict[str, Any] | None, str]:

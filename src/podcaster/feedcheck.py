@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -21,19 +21,28 @@ from podcaster.render import feed
 from podcaster.site import Layout
 
 
-def check(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+def check(show: Show, episodes: Sequence[Episode], report: Report,
+          earlier_feed: Callable[[], feed.PublishedFeed | None] | None = None) -> None:
+    """The rules for the show and across its episodes (each episode's own are `check_episode`'s);
+    `earlier_feed` reads what the last build's feed said (by default from the output folder)."""
     check_artwork(show.artwork, show.config_path, "artwork", report)
-    for episode in episodes:
-        if episode.cover:
-            check_artwork(episode.cover, episode.source, "cover", report)
-    check_descriptions(show, episodes, report)
+    check_description(show.config_path, "description", show.description, report)
     check_serial_numbers(show, episodes, report)
-    check_enclosure_types(episodes, report)
     check_https(show, report)
-    check_titles(episodes, report)
     check_live_guids(show, episodes, report)
-    check_xml_characters(show, episodes, report)
-    check_guids_kept(show, episodes, report)
+    check_xml_characters(show.config_path, show, report)
+    check_guids_kept(show, episodes, report, earlier_feed or (lambda: feed.read_published(show.output_dir)))
+
+
+def check_episode(episode: Episode, report: Report) -> None:
+    """The rules for one episode on its own: run as it loads, so they are not run again for an
+    episode that did not change."""
+    if episode.cover:
+        check_artwork(episode.cover, episode.source, "cover", report)
+    check_description(episode.source, "summary", episode.summary, report)
+    check_enclosure_type(episode, report)
+    check_title(episode, report)
+    check_xml_characters(episode.source, episode, report)
 
 
 def check_artwork(path: Path, source: Path, field: str, report: Report) -> None:
@@ -64,14 +73,11 @@ def check_artwork(path: Path, source: Path, field: str, report: Report) -> None:
         report.error(source, field, f"{size}; Apple Podcasts takes at most {high}×{high} px: scale it down")
 
 
-def check_descriptions(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+def check_description(source: Path, field: str, text: str, report: Report) -> None:
     limit = apple.DESCRIPTION_MAX_BYTES
-    texts = [(show.config_path, "description", show.description)]
-    texts += [(episode.source, "summary", episode.summary) for episode in episodes]
-    for source, field, text in texts:
-        size = len(text.encode("utf-8"))
-        if size > limit:
-            report.error(source, field, f"is {size} bytes long; Apple Podcasts takes at most {limit}: shorten it")
+    size = len(text.encode("utf-8"))
+    if size > limit:
+        report.error(source, field, f"is {size} bytes long; Apple Podcasts takes at most {limit}: shorten it")
 
 
 def check_serial_numbers(show: Show, episodes: Sequence[Episode], report: Report) -> None:
@@ -83,13 +89,12 @@ def check_serial_numbers(show: Show, episodes: Sequence[Episode], report: Report
                                                    "Podcasts orders serial shows by number: add `number: N`")
 
 
-def check_enclosure_types(episodes: Sequence[Episode], report: Report) -> None:
-    for episode in episodes:
-        mime_type = episode.audio_info.mime_type
-        if mime_type not in apple.ENCLOSURE_TYPES:
-            report.error(episode.source, "audio",
-                         f"{episode.audio.name} is {mime_type}, which Apple Podcasts does not accept; publish an "
-                         "MP3 or M4A as `audio` and list this file under `alternates`")
+def check_enclosure_type(episode: Episode, report: Report) -> None:
+    mime_type = episode.audio_info.mime_type
+    if mime_type not in apple.ENCLOSURE_TYPES:
+        report.error(episode.source, "audio",
+                     f"{episode.audio.name} is {mime_type}, which Apple Podcasts does not accept; publish an "
+                     "MP3 or M4A as `audio` and list this file under `alternates`")
 
 
 def check_https(show: Show, report: Report) -> None:
@@ -110,20 +115,23 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
-def check_titles(episodes: Sequence[Episode], report: Report) -> None:
-    for episode in episodes:
-        if episode.number is not None and _names_number(episode.title, episode.number):
-            report.warn(episode.source, "title",
-                        f"{episode.title!r} contains the episode's number {episode.number}; Apple Podcasts shows the "
-                        "number itself (from `number`), so leave it out of the title")
+def check_title(episode: Episode, report: Report) -> None:
+    if episode.number is not None and _names_number(episode.title, episode.number):
+        report.warn(episode.source, "title",
+                    f"{episode.title!r} contains the episode's number {episode.number}; Apple Podcasts shows the "
+                    "number itself (from `number`), so leave it out of the title")
+
+
+# A number the title names: "Episode 12", "Ep. 12", "#12", or "12." / "12:" / "12 -" at the start.
+_NAMED_NUMBERS = (
+    re.compile(r"\b(?:episode|ep|no|part|nr)\.?\s*#?\s*0*(\d+)(?!\d)", re.IGNORECASE),
+    re.compile(r"^\s*#?0*(\d+)\s*[.:)\-–—|]"),
+    re.compile(r"#0*(\d+)(?!\d)"),
+)
 
 
 def _names_number(title: str, number: int) -> bool:
-    digits = rf"0*{number}(?!\d)"
-    labelled = rf"\b(?:episode|ep|no|part|nr)\.?\s*#?\s*{digits}"
-    leading = rf"^\s*#?{digits}\s*[.:)\-–—|]"
-    return bool(re.search(labelled, title, re.IGNORECASE) or re.search(leading, title)
-                or re.search(rf"#{digits}", title))
+    return any(int(match.group(1)) == number for pattern in _NAMED_NUMBERS for match in pattern.finditer(title))
 
 
 def check_live_guids(show: Show, episodes: Sequence[Episode], report: Report) -> None:
@@ -134,19 +142,17 @@ def check_live_guids(show: Show, episodes: Sequence[Episode], report: Report) ->
                          f"{live.guid!r} is already the GUID of {by_guid[live.guid].source}; give the stream its own")
 
 
-def check_xml_characters(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+def check_xml_characters(source: Path, value: Show | Episode, report: Report) -> None:
     """Control characters cannot be carried by XML at all: the feed leaves them out, and says so here
     (text made of nothing else would be left empty, so it is refused)."""
-    sources: list[tuple[Path, Any]] = [(show.config_path, show)] + [(e.source, e) for e in episodes]
-    for source, value in sources:
-        for field, text in _texts(value):
-            found = feed.XML_ILLEGAL.search(text)
-            if found and not feed.xml_text(text).strip():
-                report.error(source, field, "is made only of control characters, which XML cannot carry: "
-                                            "write it in words")
-            elif found:
-                report.warn(source, field, f"contains the control character U+{ord(found.group()):04X}, which XML "
-                                           "cannot carry, so the feed leaves it out: remove it")
+    for field, text in _texts(value):
+        found = feed.XML_ILLEGAL.search(text)
+        if found and not feed.xml_text(text).strip():
+            report.error(source, field, "is made only of control characters, which XML cannot carry: "
+                                        "write it in words")
+        elif found:
+            report.warn(source, field, f"contains the control character U+{ord(found.group()):04X}, which XML "
+                                       "cannot carry, so the feed leaves it out: remove it")
 
 
 def _texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -160,11 +166,12 @@ def _texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _texts(item, f"{path}[{position}]")
 
 
-def check_guids_kept(show: Show, episodes: Sequence[Episode], report: Report) -> None:
+def check_guids_kept(show: Show, episodes: Sequence[Episode], report: Report,
+                     earlier_feed: Callable[[], feed.PublishedFeed | None]) -> None:
     """An episode whose GUID changed is a new episode to every app: each subscriber would download it
     again. Compare with the feed the last build wrote."""
     try:
-        published = feed.read_published(show.output_dir)
+        published = earlier_feed()
     except RenderError as e:
         report.warn(show.output_dir / "feed.xml", "", f"{e.message.split(': ', 1)[-1]}; GUIDs cannot be compared "
                                                       "with the last build: delete it, or build again to replace it")
@@ -179,8 +186,9 @@ def check_guids_kept(show: Show, episodes: Sequence[Episode], report: Report) ->
                      f"the show's podcast:guid would change from {earlier_guid} to {guid} {why}; a show keeps it for "
                      f"life: {fix} `guid = \"{earlier_guid}\"` under [podcast]")
     layout = Layout.of(show)
+    earlier_items = _EarlierItems(published.items)
     for episode in episodes:
-        earlier = _earlier_item(published.items, episode, layout)
+        earlier = earlier_items.of(episode, layout)
         if earlier and earlier.guid != episode.guid:
             report.error(episode.source, "guid",
                          f"{episode.guid!r} differs from {earlier.guid!r}, the GUID this episode has in the last "
@@ -188,17 +196,27 @@ def check_guids_kept(show: Show, episodes: Sequence[Episode], report: Report) ->
                          f"it again as a new episode: set `guid: \"{earlier.guid}\"` back")
 
 
-def _earlier_item(items: Sequence[feed.PublishedItem], episode: Episode,
-                  layout: Layout) -> feed.PublishedItem | None:
-    """The item an earlier feed had for `episode`: same audio URL, same page URL, or same slug."""
-    audio_url, page_url = layout.url(layout.audio_key(episode)), layout.page_url(episode)
-    for item in items:
-        if item.enclosure_url == audio_url or item.link == page_url:
-            return item
-    for item in items:
-        if episode.slug in {_slug_of(item.link), _slug_of(item.enclosure_url)}:
-            return item
-    return None
+class _EarlierItems:
+    """An earlier feed's items, found by audio URL, page URL or slug (looked up, not searched: a
+    show can have thousands)."""
+
+    def __init__(self, items: Sequence[feed.PublishedItem]) -> None:
+        self._by_url: dict[str, feed.PublishedItem] = {}
+        self._by_slug: dict[str, feed.PublishedItem] = {}
+        for item in reversed(items):  # the first item wins, as it did when they were searched in order
+            for url in (item.enclosure_url, item.link):
+                if url:
+                    self._by_url[url] = item
+            for slug in (_slug_of(item.link), _slug_of(item.enclosure_url)):
+                if slug:
+                    self._by_slug[slug] = item
+
+    def of(self, episode: Episode, layout: Layout) -> feed.PublishedItem | None:
+        """The item an earlier feed had for `episode`: same audio URL, same page URL, or same slug."""
+        for url in (layout.url(layout.audio_key(episode)), layout.page_url(episode)):
+            if url in self._by_url:
+                return self._by_url[url]
+        return self._by_slug.get(episode.slug)
 
 
 def _slug_of(url: str | None) -> str | None:

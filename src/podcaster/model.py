@@ -304,6 +304,11 @@ class Episode:
     license: License | None = None
     alternates: tuple[AlternateAudio, ...] = ()
     social: tuple[SocialInteract, ...] = ()
+    # Every file the episode was read from, and a digest of their content (the episode.md's bytes,
+    # the others' size and mtime): pages and feed items made from the episode are made again only
+    # when it changes.
+    inputs: tuple[Path, ...] = ()
+    fingerprint: str = ""
 
     def is_published(self, now: datetime) -> bool:
         return not self.draft and self.date <= now

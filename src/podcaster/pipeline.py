@@ -5,21 +5,21 @@ Nothing is written until the whole input has validated.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from podcaster import (
-    artwork, audio, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, publishing,
+    artwork, audio, cache, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, publishing,
     recording, scaffold, websub,
 )
+from podcaster.cache import BuildCache
 from podcaster.errors import EpisodeError, Problem, Report, StorageError
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, notes, pages
@@ -81,14 +81,16 @@ class Published:
     seconds: float = 0.0
 
 
-def load(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Loaded:
-    """Read and validate the config and every episode; raise with all problems at once."""
+def load(config_path: Path, *, strict: bool = False, now: datetime | None = None,
+         cache: BuildCache | None = None) -> Loaded:
+    """Read and validate the config and every episode; raise with all problems at once. With the
+    build's `cache`, what did not change since the last build is taken from there."""
     report = Report()
     show = config.load(config_path, report)
     episodes_dir = show.episodes_dir if show else config.episodes_dir_of(config_path)
-    all_episodes = episode_files.load_all(episodes_dir, report)
+    all_episodes = episode_files.load_all(episodes_dir, report, cache)
     if show:
-        feedcheck.check(show, all_episodes, report)
+        feedcheck.check(show, all_episodes, report, (lambda: _earlier_feed(show, cache)) if cache else None)
     _check_tagging_tools(all_episodes, report)
     report.raise_if_failed(strict=strict)
     assert show is not None
@@ -108,21 +110,22 @@ def check(config_path: Path, *, strict: bool = False, now: datetime | None = Non
 
 def build(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Built:
     """Write the complete site into the output folder: tagged audio, artwork, pages and the feed."""
-    loaded = load(config_path, strict=strict, now=now)
-    return _build(loaded)
+    with cache.opened(config.output_dir_of(config_path)) as build_cache:
+        loaded = load(config_path, strict=strict, now=now, cache=build_cache)
+        return _build(loaded, build_cache)
 
 
 PREVIEW_DIR = ".podcaster-preview"
-NOTES_CACHE = ".podcaster-notes.sqlite"
 
 
 def build_preview(config_path: Path, base_url: str) -> Built:
     """Build the show for a local preview: into its own folder, with every URL on `base_url`, so
     the preview's links and audio work whatever the show's public URL is."""
-    loaded = load(config_path)
-    show = replace(loaded.show, output_dir=config_path.parent / PREVIEW_DIR,
-                   publish=replace(loaded.show.publish, public_url=base_url))
-    return _build(replace(loaded, show=show))
+    with cache.opened(config_path.parent / PREVIEW_DIR) as build_cache:
+        loaded = load(config_path, cache=build_cache)
+        show = replace(loaded.show, output_dir=config_path.parent / PREVIEW_DIR,
+                       publish=replace(loaded.show.publish, public_url=base_url))
+        return _build(replace(loaded, show=show), build_cache)
 
 
 def watched_sources(config_path: Path) -> list[Path]:
@@ -139,8 +142,9 @@ def tag(config_path: Path, *, strict: bool = False, now: datetime | None = None)
     layout = Layout.of(show)
     writer = SiteWriter(show.output_dir)
     keys = [layout.audio_key(episode) for episode in loaded.published]
+    show_inputs = _show_inputs(show, layout)
     for key, episode in zip(keys, loaded.published):
-        _write_tagged_audio(writer, key, episode, show, layout)
+        _write_tagged_audio(writer, key, episode, show, layout, show_inputs)
     writer.finish(complete=False)
     return Tagged(loaded, show.output_dir, writer.changed, [key for key in keys if key not in writer.changed])
 
@@ -153,16 +157,17 @@ def tagging_plan(loaded: Loaded) -> list[TagPlan]:
     show = loaded.show
     layout = Layout.of(show)
     writer = SiteWriter(show.output_dir)
+    show_inputs = _show_inputs(show, layout)
     plans = []
     for episode in loaded.published:
         key = layout.audio_key(episode)
-        tags = tags_for(episode, show, layout)
-        if writer.is_current(key, episode.audio, _recipe(tags)):
+        if writer.is_current(key, episode.audio, _recipe(episode, show_inputs)):
             plans.append(TagPlan(key, True, (), False))
             continue
         copy = show.output_dir / key
         baseline = copy if copy.is_file() else episode.audio
-        plans.append(TagPlan(key, False, audio.plan(baseline, tags).changes, not copy.is_file()))
+        plans.append(TagPlan(key, False, audio.plan(baseline, tags_for(episode, show, layout)).changes,
+                             not copy.is_file()))
     return plans
 
 
@@ -172,12 +177,13 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
     """Build, then bring the target up to date: upload what it does not have yet, the feed last;
     with `prune`, delete what left the site; with `verify`, check every file instead of trusting
     the manifest; with `dry_run`, only say what would be done."""
-    loaded = load(config_path, strict=strict, now=now)
-    settings = loaded.show.publish
-    storage = open_target(target or settings.target, loaded.show.config_path.parent, settings)
-    # Read before building, so a wrong bucket or key fails in a second rather than after tagging.
-    recorded = publishing.read_manifest(storage, verify=verify, prune=prune)
-    built = _build(loaded)
+    with cache.opened(config.output_dir_of(config_path)) as build_cache:
+        loaded = load(config_path, strict=strict, now=now, cache=build_cache)
+        settings = loaded.show.publish
+        storage = open_target(target or settings.target, loaded.show.config_path.parent, settings)
+        # Read before building, so a wrong bucket or key fails in a second rather than after tagging.
+        recorded = publishing.read_manifest(storage, verify=verify, prune=prune)
+        built = _build(loaded, build_cache)
     plan = publishing.plan(built.files, built.output_dir, recorded, storage, settings, prune=prune, verify=verify)
     started = time.monotonic()
     if not dry_run:
@@ -325,47 +331,65 @@ def published_folder(config_path: Path) -> Path:
     return storage.root
 
 
-def _build(loaded: Loaded) -> Built:
+def _build(loaded: Loaded, build_cache: BuildCache) -> Built:
     show = loaded.show
     layout = Layout.of(show)
+    build_cache.begin_writing()
+    build_cache.retain({episode.fingerprint for episode in loaded.published})
     writer = SiteWriter(show.output_dir)
     writer.copy(layout.artwork_key, show.artwork)
     media = feed.Media(sizes={}, integrity={})
+    show_inputs = _show_inputs(show, layout)
     for episode in loaded.published:
         audio_key = layout.audio_key(episode)
-        _write_tagged_audio(writer, audio_key, episode, show, layout)
-        media.sizes[audio_key] = (show.output_dir / audio_key).stat().st_size
+        _write_tagged_audio(writer, audio_key, episode, show, layout, show_inputs)
+        media.sizes[audio_key] = writer.size(audio_key)
         if episode.cover:
             writer.copy(layout.cover_key(episode), episode.cover)
-        _write_feed_extras(writer, episode, show, layout, media)
+        _write_feed_extras(writer, episode, show, layout, media, show_inputs)
     _write_site_images(writer, pages.site_images(show, loaded.published, layout))
     templates = Templates(show.templates_dir)
-    with notes.cached_in(show.output_dir / NOTES_CACHE):
-        for key, html in pages.render_all(show, loaded.published, layout, templates).items():
-            writer.write_text(key, html)
+    with notes.cached_in(build_cache):
+        for page in pages.plan(show, loaded.published, layout, templates):
+            if not writer.is_unchanged(page.key, page.inputs):
+                writer.write_text(page.key, page.render(), page.inputs)
         # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
-        rendered_feeds = feed.render(show, loaded.published, layout, media)
-    for key, xml in sorted(rendered_feeds.items(), key=lambda kv: kv[0] == FEED_KEY):
-        writer.write_bytes(key, xml)
+        for document in feed.plan(show, loaded.published, layout, media, build_cache):
+            if not writer.is_unchanged(document.key, document.inputs):
+                writer.write_chunks(document.key, document.chunks, document.inputs)
     files = writer.finish()
+    build_cache.put("feeds", _feed_files_key(show.output_dir), feed.published(show, loaded.published, layout))
     for key in writer.changed:
         log.debug("wrote %s", key)
     log.info("built %d files into %s (%d changed)", len(files), show.output_dir, len(writer.changed))
     return Built(loaded, show.output_dir, files, writer.changed)
 
 
-def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout: Layout, media: feed.Media) -> None:
-    """The files the feed links for an episode: transcripts, other encodings, the chapters file."""
+def _earlier_feed(show: Show, build_cache: BuildCache) -> feed.PublishedFeed | None:
+    """What the feed in the output folder says, as the build that wrote it left it in the cache,
+    or else read from the files."""
+    return build_cache.get("feeds", _feed_files_key(show.output_dir)) or feed.read_published(show.output_dir)
+
+
+def _feed_files_key(folder: Path) -> str:
+    return cache.digest("feed files", [(path.name, cache.file_stamp(path))
+                                       for path in [folder / FEED_KEY, *sorted(folder.glob(feed.ARCHIVE_PATTERN))]])
+
+
+def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout: Layout, media: feed.Media,
+                       show_inputs: str) -> None:
+    """The files the feed links for an episode: transcripts, other encodings, the chapters file
+    (`show_inputs`: a digest of the show's settings, which it depends on too)."""
     for transcript in episode.transcripts:
         writer.copy(layout.transcript_key(episode, transcript.path), transcript.path)
     for alternate in episode.alternates:
         key = layout.alternate_key(episode, alternate.path)
         if alternate.path.suffix.lower() in audio.SUPPORTED_EXTENSIONS:
             # Another encoding of the same episode carries the same tags and chapters.
-            _write_tagged_audio(writer, key, episode, show, layout, source=alternate.path)
+            _write_tagged_audio(writer, key, episode, show, layout, show_inputs, source=alternate.path)
         else:
             writer.copy(key, alternate.path)
-        media.sizes[key] = (show.output_dir / key).stat().st_size
+        media.sizes[key] = writer.size(key)
         media.integrity[key] = feed.sri(writer.digest(key))
     if episode.chapters:
         image_keys = {}
@@ -373,7 +397,10 @@ def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout:
             if chapter.image:
                 image_keys[index] = layout.chapter_image_key(episode, chapter.image)
                 writer.copy(image_keys[index], chapter.image)
-        writer.write_text(layout.chapters_key(episode), json_chapters.to_json(show, episode, layout, image_keys))
+        key = layout.chapters_key(episode)
+        inputs = cache.digest("chapters", show_inputs, episode.fingerprint, image_keys)
+        if not writer.is_unchanged(key, inputs):
+            writer.write_text(key, json_chapters.to_json(show, episode, layout, image_keys), inputs)
 
 
 def _write_site_images(writer: SiteWriter, images: list[pages.SiteImage]) -> None:
@@ -386,17 +413,16 @@ def _write_site_images(writer: SiteWriter, images: list[pages.SiteImage]) -> Non
 
 
 def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout,
-                        source: Path | None = None) -> None:
+                        show_inputs: str, source: Path | None = None) -> None:
     """The published audio is a tagged copy; the producer's recording (`source`, by default the
     episode's audio) is only ever read."""
-    tags = tags_for(episode, show, layout)
     recording = source or episode.audio
 
     def make(partial: Path) -> None:
         shutil.copyfile(recording, partial)
-        audio.tag(partial, tags)
+        audio.tag(partial, tags_for(episode, show, layout))
 
-    writer.derive(key, recording, _recipe(tags), make)
+    writer.derive(key, recording, _recipe(episode, show_inputs), make)
 
 
 def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
@@ -422,10 +448,16 @@ def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
     )
 
 
-def _recipe(tags: audio.Tags) -> str:
-    """A digest of everything a tagged copy is made from, its images' size and mtime included."""
-    images = [tags.cover, *(chapter.image for chapter in tags.chapters)]
-    return hashlib.sha256(repr((asdict(tags), [_file_stamp(image) for image in images])).encode()).hexdigest()
+def _show_inputs(show: Show, layout: Layout) -> str:
+    """A digest of what every episode's files depend on besides the episode: the show's settings,
+    where the site lives, and the show's artwork (embedded in the audio of episodes without a cover)."""
+    return cache.digest(show, layout, cache.file_stamp(show.artwork))
+
+
+def _recipe(episode: Episode, show_inputs: str) -> str:
+    """A digest of everything a tagged copy is made from (`tags_for` reads nothing else): the
+    episode, its images included, and the show."""
+    return cache.digest("tags", show_inputs, episode.fingerprint)
 
 
 def _check_tagging_tools(episodes: list[Episode], report: Report) -> None:
@@ -436,10 +468,3 @@ def _check_tagging_tools(episodes: list[Episode], report: Report) -> None:
             report.error(episode.source, "chapters",
                          f"chapters in M4A audio ({episode.audio.name}) are written with ffmpeg, which is not "
                          f"installed; {ffmpeg.INSTALL_HINT}, or set `chapters: []` to publish it without chapters")
-
-
-def _file_stamp(path: Path | None) -> tuple[int, int] | None:
-    if path is None:
-        return None
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns

@@ -74,14 +74,15 @@ class Layout:
     def icon_key(self, pixels: int) -> str:
         return f"icon-{pixels}.png"
 
-    def listing_key(self, section: str, page: int = 1) -> str:
-        """Page `page` of a list of episodes: `section` is "archive", "series/<slug>", …"""
+    def listing_key(self, section: str, page: int | None = None) -> str:
+        """A page of a list of episodes: `section` is "archive", "series/<slug>", …; `page` None is
+        the list's own address, a number one of its pages of older (or, in a serial show, later) episodes."""
         return f"{self.listing_dir_key(section, page)}index.html"
 
-    def listing_dir_key(self, section: str, page: int = 1) -> str:
-        return f"{section}/" if page == 1 else f"{section}/{page}/"
+    def listing_dir_key(self, section: str, page: int | None = None) -> str:
+        return f"{section}/" if page is None else f"{section}/{page}/"
 
-    def listing_url(self, section: str, page: int = 1) -> str:
+    def listing_url(self, section: str, page: int | None = None) -> str:
         return self.url(self.listing_dir_key(section, page))
 
     def url(self, key: str) -> str:

@@ -1,17 +1,19 @@
 """Writes the built site into the output folder: only what changed, never outside it, never twice.
 
 It keeps a small state file in the folder: the SHA-256 of every file it wrote (so publishing need
-not hash large audio again) and what each tagged audio copy was made from (so an unchanged
-episode is neither copied nor tagged again). The state is a cache: if it is lost, the next
-build does the work again and produces the same files.
+not hash large audio again), what each derived file (a tagged audio copy, a sized image, a
+copied file) was made from, and what each rendered page was rendered from (so an unchanged one
+is neither rendered nor read again). The state is a cache: if it is lost, the next build does
+the work again and produces the same files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from podcaster.errors import RenderError
@@ -19,13 +21,17 @@ from podcaster.files import remove_empty_folders, replace_atomically, sha256_of
 from podcaster.storage.base import Manifest, ManifestEntry
 
 STATE_FILE = ".podcaster-build.json"
-_STATE_VERSION = 1
+_STATE_VERSION = 2
+_COPY_RECIPE = "copy"
 
 log = logging.getLogger(__name__)
 
 
-def _stat_key(path: Path) -> list[int]:
-    stat = path.stat()
+def _stat_key(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
     return [stat.st_size, stat.st_mtime_ns]
 
 
@@ -38,23 +44,65 @@ class SiteWriter:
         self._previous_files: dict[str, dict] = previous.get("files", {})
         self._previous_derived: dict[str, dict] = previous.get("derived", {})
         self._derived: dict[str, dict] = {}
+        self._files: dict[str, dict] = {}  # what this build knows of a file already: digest, size, stat, inputs
 
-    def write_text(self, key: str, text: str) -> None:
-        self.write_bytes(key, text.encode("utf-8"))
+    # --- rendered files ----------------------------------------------------------------------
 
-    def write_bytes(self, key: str, data: bytes) -> None:
+    def is_unchanged(self, key: str, inputs: str) -> bool:
+        """Whether `key` was written from these very `inputs` (a digest) and not touched since; if so,
+        it is part of this build as it is, and need not be made again."""
+        previous = self._previous_files.get(key)
+        if previous is None or previous.get("inputs") != inputs or previous.get("stat") != _stat_key(self.root / key):
+            return False
+        self._claim(key)
+        self._files[key] = previous
+        return True
+
+    def write_text(self, key: str, text: str, inputs: str | None = None) -> None:
+        self.write_bytes(key, text.encode("utf-8"), inputs)
+
+    def write_bytes(self, key: str, data: bytes, inputs: str | None = None) -> None:
+        self.write_chunks(key, [data], inputs)
+
+    def write_chunks(self, key: str, chunks: Iterable[bytes], inputs: str | None = None) -> None:
+        """Write the file as the concatenated `chunks` (a large feed need not be held whole), unless
+        it holds exactly those bytes already; `inputs` is what they were made from, for `is_unchanged`."""
         path = self._claim(key)
-        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
-        replace_atomically(path, lambda partial: partial.write_bytes(data))
-        self.changed.append(key)
+        digest, size = hashlib.sha256(), 0
+
+        def fill(partial: Path) -> None:
+            nonlocal size
+            with partial.open("wb") as f:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    size += len(chunk)
+                    f.write(chunk)
+            if self._holds(key, digest.hexdigest(), size):
+                raise _SameBytes
+
+        try:
+            replace_atomically(path, fill)
+            self.changed.append(key)
+        except _SameBytes:
+            pass
+        self._files[key] = {"sha256": digest.hexdigest(), "size": size, "stat": _stat_key(path), "inputs": inputs}
+
+    def _holds(self, key: str, sha256: str, size: int) -> bool:
+        """Whether the file at `key` already has this content: by the state when the file is as the
+        state last saw it, else by reading it."""
+        path = self.root / key
+        stat = _stat_key(path)
+        if stat is None or stat[0] != size:
+            return False
+        previous = self._previous_files.get(key)
+        if previous and previous.get("stat") == stat:
+            return previous["sha256"] == sha256
+        return sha256_of(path) == sha256
+
+    # --- derived files -----------------------------------------------------------------------
 
     def copy(self, key: str, source: Path) -> None:
-        path = self._claim(key)
-        if path.is_file() and path.stat().st_size == source.stat().st_size and sha256_of(path) == sha256_of(source):
-            return
-        replace_atomically(path, lambda partial: shutil.copyfile(source, partial))
-        self.changed.append(key)
+        self.derive(key, source, _COPY_RECIPE, lambda partial: shutil.copyfile(source, partial))
 
     def derive(self, key: str, source: Path, recipe: str, make: Callable[[Path], None]) -> None:
         """Write `key` as `make(partial)` builds it from `source`, unless the file there was already
@@ -62,6 +110,9 @@ class SiteWriter:
         path = self._claim(key)
         if self.is_current(key, source, recipe):
             self._derived[key] = self._previous_derived[key]
+            previous = self._previous_files.get(key)
+            if previous and previous.get("stat") == self._derived[key]["output"]:
+                self._files[key] = previous  # is_current saw the file as it was: its digest stands
             return
         replace_atomically(path, make)
         self._derived[key] = {"source": _stat_key(source), "recipe": recipe, "output": _stat_key(path)}
@@ -69,9 +120,10 @@ class SiteWriter:
 
     def is_current(self, key: str, source: Path, recipe: str) -> bool:
         """Whether `key` was made from this very source with this very recipe, and not changed since."""
-        path = self.root / key
         previous = self._previous_derived.get(key)
-        return path.is_file() and previous == {"source": _stat_key(source), "recipe": recipe, "output": _stat_key(path)}
+        return previous == {"source": _stat_key(source), "recipe": recipe, "output": _stat_key(self.root / key)}
+
+    # --- the end of a build ------------------------------------------------------------------
 
     def finish(self, *, complete: bool = True) -> Manifest:
         """Remove what earlier builds wrote and this one did not, save the state, and return every
@@ -79,10 +131,9 @@ class SiteWriter:
 
         A partial run (`complete=False`, as `podcaster tag` writes only the audio) removes nothing,
         keeps what the state knew of the files it did not write, and returns only those it wrote."""
+        files = {key: self._entry(key) for key in sorted(self.written)}
         if not complete:
-            files = {key: self._entry(key) for key in sorted(self.written)}
-            self._save_state({**self._previous_files, **self._state_entries(files)},
-                             {**self._previous_derived, **self._derived})
+            self._save_state({**self._previous_files, **self._files}, {**self._previous_derived, **self._derived})
             return files
         for key in sorted(set(self._previous_files) - self.written):
             stale = self.root / key
@@ -90,38 +141,46 @@ class SiteWriter:
                 stale.unlink()
                 log.info("removed %s (no longer part of the site)", key)
                 remove_empty_folders(stale.parent, self.root)
-        files = {key: self._entry(key) for key in sorted(self.written)}
-        self._save_state(self._state_entries(files), self._derived)
+        self._save_state(self._files, self._derived)
         return files
 
-    def _state_entries(self, files: Manifest) -> dict[str, dict]:
-        return {key: {"sha256": e.sha256, "size": e.size, "stat": _stat_key(self.root / key)}
-                for key, e in files.items()}
-
     def _save_state(self, files: dict[str, dict], derived: dict[str, dict]) -> None:
+        if files == self._previous_files and derived == self._previous_derived:
+            return  # a build that changed nothing leaves the state as it was
         state = {"version": _STATE_VERSION, "files": dict(sorted(files.items())), "derived": dict(sorted(derived.items()))}
         self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+        # Compact: at ten thousand episodes the state has tens of thousands of entries.
+        (self.root / STATE_FILE).write_text(json.dumps(state, separators=(",", ":")), encoding="utf-8")
+
+    def size(self, key: str) -> int:
+        """The byte size of a file this build wrote."""
+        return (self.root / key).stat().st_size
 
     def digest(self, key: str) -> str:
         """The SHA-256 of a file this build wrote, hashed again only if it changed since it was last hashed."""
         return self._entry(key).sha256
 
     def _entry(self, key: str) -> ManifestEntry:
-        path = self.root / key
-        previous = self._previous_files.get(key)
-        if previous and previous.get("stat") == _stat_key(path):
-            return ManifestEntry(previous["sha256"], previous["size"])
-        return ManifestEntry(sha256_of(path), path.stat().st_size)
+        known = self._files.get(key)
+        if known is None:
+            path = self.root / key
+            stat = _stat_key(path)
+            previous = self._previous_files.get(key)
+            if previous and previous.get("stat") == stat:
+                known = previous
+            else:
+                known = {"sha256": sha256_of(path), "size": stat[0] if stat else 0, "stat": stat}
+            self._files[key] = known
+        return ManifestEntry(known["sha256"], known["size"])
 
     def _claim(self, key: str) -> Path:
         if key in self.written:
             raise RenderError(f"two outputs would be written to {self.root / key}; rename one of their sources")
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root.resolve()):
+        # Keys come from names in the show (slugs, file names); none may climb out of the folder.
+        if not key or key.startswith("/") or "\\" in key or ".." in key.split("/"):
             raise RenderError(f"refusing to write {key!r} outside the output folder {self.root}")
         self.written.add(key)
-        return path
+        return self.root / key
 
     def _read_state(self) -> dict:
         path = self.root / STATE_FILE
@@ -133,3 +192,7 @@ class SiteWriter:
             log.info("the build state %s is unreadable (%s); everything is rebuilt", path, e)
             return {}
         return state if isinstance(state, dict) and state.get("version") == _STATE_VERSION else {}
+
+
+class _SameBytes(Exception):
+    """The partial file came out identical to the file in place: it is dropped, the file left alone."""

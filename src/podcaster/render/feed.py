@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from podcaster import __version__, podcasting
+from podcaster.cache import BuildCache, digest as cache_digest
 from podcaster.errors import RenderError
 from podcaster.model import (
     Episode, License, LiveItem, Location, Person, Show, SocialInteract, Value,
@@ -148,17 +149,100 @@ def pages(episodes: Sequence[Episode], limit: int | None) -> list[Page]:
     return result
 
 
-def render(show: Show, episodes: Sequence[Episode], layout: Layout, media: Media) -> dict[str, bytes]:
-    """Every feed document as UTF-8 XML, by key: `episodes` are the published ones."""
-    return {page.key: _render_page(show, page, episodes, layout, media)
-            for page in pages(episodes, show.feed.episode_limit)}
+@dataclass(frozen=True)
+class Document:
+    """A feed document to write: its XML in pieces (the channel around its items, each item as the
+    cache had it or as rendered now), so a feed of thousands of episodes is never held whole."""
+
+    key: str
+    inputs: str  # a digest of everything the XML is made from
+    chunks: Iterable[bytes]
 
 
-def _render_page(show: Show, page: Page, all_episodes: Sequence[Episode], layout: Layout, media: Media) -> bytes:
+def plan(show: Show, episodes: Sequence[Episode], layout: Layout, media: Media, cache: BuildCache) -> list[Document]:
+    """Every feed document, archive pages first and feed.xml last. An episode's <item> comes from
+    the cache while nothing it is made from changed: a new episode renders one item, not thousands."""
+    show_inputs = cache_digest(show, layout)
+
+    def item_inputs(episode: Episode) -> str:
+        keys = [layout.audio_key(episode), *(layout.alternate_key(episode, a.path) for a in episode.alternates)]
+        return cache_digest("item", show_inputs, episode.fingerprint,
+                            [(key, media.sizes.get(key), media.integrity.get(key)) for key in keys])
+
+    trailers = [e for e in episodes if e.episode_type == "trailer"]
+    trailer_inputs = [(e.fingerprint, media.sizes.get(layout.audio_key(e))) for e in trailers]
+    documents = []
+    for page in pages(episodes, show.feed.episode_limit):
+        inputs = [item_inputs(episode) for episode in page.episodes]
+        page_inputs = cache_digest("feed", show_inputs, page.key, page.links, trailer_inputs, inputs)
+        documents.append(Document(page.key, page_inputs, _chunks(show, page, trailers, layout, media, cache, inputs)))
+    return sorted(documents, key=lambda document: document.key == FEED_KEY)
+
+
+def _chunks(show: Show, page: Page, trailers: list[Episode], layout: Layout, media: Media, cache: BuildCache,
+            inputs: list[str]) -> Iterator[bytes]:
+    head, tail = _split_channel(_channel(show, page, trailers, layout, media).rss_str(pretty=True, encoding="UTF-8"))
+    yield head
+    missing = [(key, episode) for key, episode in zip(inputs, page.episodes) if not cache.has("items", key)]
+    rendered: dict[str, bytes] = {}
+    for key, episode in zip(inputs, page.episodes):
+        if key not in rendered and missing and missing[0][0] == key:
+            # Rendered a batch at a time: one lxml tree of thousands of items would take gigabytes.
+            batch, missing = missing[:_ITEM_BATCH], missing[_ITEM_BATCH:]
+            rendered = dict(zip((k for k, _ in batch), _items_xml(show, [e for _, e in batch], layout, media)))
+        xml = rendered.get(key) or cache.get("items", key)
+        if xml is None:  # the cache failed since it was asked
+            xml = _items_xml(show, [episode], layout, media)[0]
+        if key in rendered:
+            cache.put("items", key, xml, episode.fingerprint)
+        yield xml
+    yield tail
+
+
+_ITEM_START, _ITEM_END = b"\n    <item>\n", b"\n    </item>\n"
+_ITEM_BATCH = 200
+
+
+def _items_xml(show: Show, episodes: list[Episode], layout: Layout, media: Media) -> list[bytes]:
+    """Each episode's <item> as it stands in a pretty-printed feed, cut out of one document that holds them all."""
+    if not episodes:
+        return []
+    generator = _generator()
+    # Only the items are kept: the channel needs just what feedgen requires of every feed.
+    generator.title("items")
+    generator.link(href=show.website)
+    generator.description("items")
+    generator.apple.describe(show, layout.url(layout.artwork_key), is_current=False)
+    generator.podcasting.describe(show, layout, media, [], is_current=False)
+    for episode in episodes:
+        _add_item(generator, show, episode, layout, media)
+    xml = generator.rss_str(pretty=True, encoding="UTF-8")
+    items, position = [], xml.find(_ITEM_START)
+    while position >= 0:
+        end = xml.index(_ITEM_END, position) + len(_ITEM_END)
+        items.append(xml[position + 1:end])
+        position = xml.find(_ITEM_START, end - 1)
+    # An item's text is escaped or in CDATA, and notes allow no <item> tag: the cut cannot go wrong.
+    assert len(items) == len(episodes), "every item is cut out of the feed document"
+    return items
+
+
+def _split_channel(xml: bytes) -> tuple[bytes, bytes]:
+    """A feed document with no items, cut where feedgen puts the items: at the end of the channel."""
+    position = xml.rindex(b"  </channel>")
+    return xml[:position], xml[position:]
+
+
+def _generator() -> FeedGenerator:
     generator = FeedGenerator()
     generator.register_extension("apple", _ItunesShow, _ItunesEpisode)
     generator.register_extension("podcasting", _PodcastShow, _PodcastEpisode)
     generator.register_extension("history", _Links)
+    return generator
+
+
+def _channel(show: Show, page: Page, trailers: list[Episode], layout: Layout, media: Media) -> FeedGenerator:
+    generator = _generator()
     generator.title(xml_text(show.title))
     generator.description(_cdata(show.description))
     # feedgen takes the channel's <link> from the last link given: the website goes last.
@@ -172,13 +256,16 @@ def _render_page(show: Show, page: Page, all_episodes: Sequence[Episode], layout
     if page.episodes:
         generator.lastBuildDate(max(e.date for e in page.episodes))
     generator.apple.describe(show, layout.url(layout.artwork_key), is_current=not page.is_archive)
-    trailers = [e for e in all_episodes if e.episode_type == "trailer"]
     generator.podcasting.describe(show, layout, media, trailers, is_current=not page.is_archive)
     hub = show.feed.hub if not page.is_archive else None
     generator.history.describe([(rel, layout.url(key)) for rel, key in page.links], hub, page.is_archive)
-    for episode in page.episodes:
-        _add_item(generator, show, episode, layout, media)
-    return generator.rss_str(pretty=True, encoding="UTF-8")
+    return generator
+
+
+def published(show: Show, episodes: Sequence[Episode], layout: Layout) -> PublishedFeed:
+    """What the feed built from `episodes` says of them, as `read_published` would read it back."""
+    return PublishedFeed(feed_guid(show), tuple(
+        PublishedItem(e.guid, layout.url(layout.audio_key(e)), layout.page_url(e)) for e in episodes))
 
 
 def _add_item(generator: FeedGenerator, show: Show, episode: Episode, layout: Layout, media: Media) -> None:
@@ -188,7 +275,7 @@ def _add_item(generator: FeedGenerator, show: Show, episode: Episode, layout: La
     entry.link(href=layout.page_url(episode))
     entry.pubDate(episode.date)
     entry.description(xml_text(episode.summary))
-    entry.content(_cdata(notes.to_html(episode.notes)))
+    entry.content(_cdata(notes.to_html(episode.notes, owner=episode.fingerprint)))
     audio_key = layout.audio_key(episode)
     entry.enclosure(layout.url(audio_key), str(media.sizes[audio_key]), episode.audio_info.mime_type)
     entry.apple.describe(episode, show.explicit, layout.image_url(episode))

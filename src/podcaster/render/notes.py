@@ -7,22 +7,19 @@ without JavaScript) and `data-start` lets the page's script seek its own player 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
-from pathlib import Path
 
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from podcaster import timecodes
+from podcaster.cache import BuildCache, digest as cache_digest
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i",
@@ -38,8 +35,8 @@ _ALLOWED_ATTRIBUTES = {
 _TIMESTAMP = re.compile(r"(?<![\w:.,])(?:\d{1,2}:)?\d{1,2}:[0-5]\d(?![\w:]|[.,]\d)")
 log = logging.getLogger(__name__)
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
-# What else the HTML depends on: this module's code and the two libraries' versions.
-_RENDERER = (hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), version("markdown-it-py"), version("nh3"))
+# What else the HTML depends on besides podcaster's code: the two libraries' versions.
+_RENDERER = (version("markdown-it-py"), version("nh3"))
 
 
 @dataclass(frozen=True)
@@ -50,90 +47,50 @@ class Player:
     duration: float
 
 
-class _Cache:
-    """Rendered notes in an SQLite file beside the build, keyed by everything the HTML depends on.
-
-    Rendering the notes was most of a rebuild with nothing changed (each episode's notes go
-    into its page and into the feed); SQLite keeps the lookups off the heap however large the
-    show. After a build that finished, the entries it did not use are dropped. It is only a
-    cache: when it is damaged it starts again empty, and when another build holds it, this one
-    renders without it."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._open(path)
-        except sqlite3.OperationalError:
-            raise  # busy or locked, not damaged: the caller builds without the cache
-        except sqlite3.DatabaseError:
-            self.connection.close()
-            path.unlink(missing_ok=True)
-            self._open(path)
-
-    def _open(self, path: Path) -> None:
-        self.connection = sqlite3.connect(path, timeout=1)
-        self.connection.execute("CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, html TEXT, build INTEGER)")
-        (last,) = self.connection.execute("SELECT COALESCE(MAX(build), 0) FROM notes").fetchone()
-        self.build = last + 1
-
-    def html(self, key: str, render: Callable[[], str]) -> str:
-        try:
-            row = self.connection.execute("SELECT html FROM notes WHERE key = ?", (key,)).fetchone()
-            if row:
-                self.connection.execute("UPDATE notes SET build = ? WHERE key = ?", (self.build, key))
-                return row[0]
-            html = render()
-            self.connection.execute("INSERT INTO notes VALUES (?, ?, ?)", (key, html, self.build))
-            return html
-        except sqlite3.OperationalError:
-            return render()
-
-    def close(self, *, finished: bool) -> None:
-        try:
-            if finished:
-                self.connection.execute("DELETE FROM notes WHERE build < ?", (self.build,))
-            self.connection.commit()
-        except sqlite3.OperationalError as e:
-            log.warning("the notes cache was not updated (%s); the next build renders the notes again", e)
-        finally:
-            self.connection.close()
-
-
-_cache: _Cache | None = None
+_cache: BuildCache | None = None
 
 
 @contextmanager
-def cached_in(path: Path) -> Iterator[None]:
-    """Within the block, `to_html` keeps what it renders in the SQLite file at `path` and takes
-    what is there. (A module-level switch, so the page and feed renderers need not carry it.)"""
+def cached_in(cache: BuildCache) -> Iterator[None]:
+    """Within the block, `to_html` keeps what it renders in the build cache and takes what is
+    there. (A module-level switch, so the page and feed renderers need not carry it.)"""
     global _cache
-    try:
-        _cache = _Cache(path)
-    except sqlite3.OperationalError as e:
-        log.warning("the notes cache %s is busy (%s); rendering every episode's notes", path, e)
-        yield
-        return
-    finished = False
+    _cache = cache
     try:
         yield
-        finished = True
     finally:
-        cache, _cache = _cache, None
-        cache.close(finished=finished)
+        _cache = None
 
 
-def to_html(markdown: str, player: Player | None = None) -> str:
+def to_html(markdown: str, player: Player | None = None, *, owner: str | None = None) -> str:
     """Safe HTML for the notes: only the allowlisted tags, attributes and http(s)/mailto links;
-    with a `player`, its timestamps are links that seek it."""
+    with a `player`, its timestamps are links that seek it. `owner` is the fingerprint of the
+    episode they belong to: the cached HTML is kept while that episode does not change."""
     if _cache is None:
-        return _render(markdown, player)
-    key = hashlib.sha256(repr((_RENDERER, markdown, player)).encode()).hexdigest()
-    return _cache.html(key, lambda: _render(markdown, player))
+        return _render(_markdown.parse(markdown, {}), player)
+    key = _cache_key(markdown, player)
+    html = _cache.get("notes", key)
+    if html is None:
+        # The page's notes and the feed's differ only in the timestamp links: parse once, keep both
+        # (parsing is most of the work, and the other one is asked for in the same build).
+        tokens = _markdown.parse(markdown, {})
+        html = _render(tokens, player)
+        if player is not None:
+            _cache.put("notes", _cache_key(markdown, None), _render(tokens, None), owner)
+        _cache.put("notes", key, html, owner)
+    return html
 
 
-def _render(markdown: str, player: Player | None) -> str:
+def _cache_key(markdown: str, player: Player | None) -> str:
+    return cache_digest("notes", _RENDERER, markdown, player)
+
+
+def _render(tokens: list[Token], player: Player | None) -> str:
+    """HTML from parsed notes; with a player, timestamps become links (on a copy: `tokens` stay as parsed)."""
+    if player is not None:
+        tokens = [_with_timestamps_linked(token, player) for token in tokens]
     return nh3.clean(
-        _markdown.render(markdown, {"player": player}),
+        _markdown.renderer.render(tokens, _markdown.options, {}),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         attribute_filter=_only_seconds_in_data_start,
@@ -152,13 +109,10 @@ def _only_seconds_in_data_start(element: str, attribute: str, value: str) -> str
     return value if attribute != "data-start" or _SECONDS.match(value) else None
 
 
-def _link_timestamps(state: StateCore) -> None:
-    player: Player | None = state.env.get("player")
-    if player is None:
-        return
-    for block in state.tokens:
-        if block.type == "inline" and block.children:
-            block.children = _linked(block.children, player)
+def _with_timestamps_linked(block: Token, player: Player) -> Token:
+    if block.type != "inline" or not block.children:
+        return block
+    return block.copy(children=_linked(block.children, player))
 
 
 def _linked(children: list[Token], player: Player) -> list[Token]:
@@ -199,4 +153,3 @@ def _text_token(content: str) -> Token:
 
 
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
-_markdown.core.ruler.push("link_timestamps", _link_timestamps)

@@ -11,7 +11,6 @@ of the same series or speaker, a bounded number each.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from podcaster import timecodes, transcripts
+from podcaster.cache import digest as cache_digest
 from podcaster.errors import RenderError
 from podcaster.model import Episode, Show, Transcript
 from podcaster.render import jsonld, notes
@@ -106,15 +106,23 @@ class EpisodeView:
 
 @dataclass(frozen=True)
 class Listing:
-    """One page of a list of episodes."""
+    """One page of a list of episodes.
+
+    Pages are cut from the oldest episode on, so a page of older episodes stays as it is when new
+    ones come out (a new episode rewrites the list's own page, not every page after it): in an
+    episodic show the list's own page holds the newest episodes, from one page's worth up to just
+    under two, and the numbered pages the older ones; in a serial show the list's own page holds
+    the first episodes, and the numbered pages the later ones."""
 
     heading: str
     intro: str
     cards: list[Card]
-    page: int
-    page_count: int
-    newer_url: str | None  # the page before (newer episodes, unless the show is serial)
-    older_url: str | None
+    first_number: int  # the cards' positions in the whole list, counted from its oldest episode
+    last_number: int
+    previous_url: str | None  # the page before in reading order (newer episodes, or earlier in a serial show)
+    previous_label: str
+    next_url: str | None
+    next_label: str
 
 
 @dataclass(frozen=True)
@@ -148,9 +156,19 @@ def site_images(show: Show, episodes: Sequence[Episode], layout: Layout) -> list
     return images
 
 
-def render_all(show: Show, episodes: Sequence[Episode], layout: Layout, templates: Templates) -> dict[str, str]:
-    """Every text file of the site by key; `episodes` are the published ones."""
-    return _SiteRenderer(show, episodes, layout, templates).render()
+@dataclass(frozen=True)
+class Page:
+    """A text file of the site: a digest of everything it is made from, and how to make it (which
+    is left undone when the file from the last build was made from the same)."""
+
+    key: str
+    inputs: str
+    render: Callable[[], str]
+
+
+def plan(show: Show, episodes: Sequence[Episode], layout: Layout, templates: Templates) -> list[Page]:
+    """Every text file of the site, not rendered yet; `episodes` are the published ones."""
+    return _SiteRenderer(show, episodes, layout, templates).pages()
 
 
 class _SiteRenderer:
@@ -158,7 +176,7 @@ class _SiteRenderer:
         self.show, self.layout, self.templates = show, layout, templates
         self.chronological = sorted(episodes, key=lambda e: (e.date, e.slug))
         self.home_url = layout.public_url
-        self.files: dict[str, str] = {}
+        self.planned: dict[str, Page] = {}
         self.sitemap: list[SitemapEntry] = []
         self.cards = {e.slug: self._card(e) for e in self.chronological}
         self.series = _Groups(self.chronological, lambda e: [e.series] if e.series else [])
@@ -182,8 +200,11 @@ class _SiteRenderer:
                          for name in sorted(self.speakers.members, key=str.casefold)],
             "seasons": [Link(f"Season {number}", self._season_url(number)) for number in sorted(self.seasons.members)],
         }
+        # What every page depends on besides its own episodes: the show's settings, every
+        # template, and the lists of series, speakers and seasons that each page links to.
+        self.site_inputs = cache_digest(show, templates.digest(), self.site)
 
-    def render(self) -> dict[str, str]:
+    def pages(self) -> list[Page]:
         self._home()
         for index, episode in enumerate(self.chronological):
             self._episode(episode, index)
@@ -197,15 +218,21 @@ class _SiteRenderer:
                           about=jsonld.person(name, self._speaker_url(name)))
         self._not_found()
         self._live()
-        self._add(SITEMAP_KEY, self.templates.render(SITEMAP_KEY, entries=self.sitemap), None)
-        self._add(ROBOTS_KEY, self.templates.render(ROBOTS_KEY, sitemap_url=self.layout.url(SITEMAP_KEY)), None)
-        self._add(STYLESHEET_KEY, self.templates.render(STYLESHEET_KEY), None)
-        self._add(SCRIPT_KEY, self.templates.render(SCRIPT_KEY), None)
-        return self.files
+        entries = list(self.sitemap)
+        self._add(SITEMAP_KEY, entries, lambda: self.templates.render(SITEMAP_KEY, entries=entries), None)
+        sitemap_url = self.layout.url(SITEMAP_KEY)
+        self._add(ROBOTS_KEY, (), lambda: self.templates.render(ROBOTS_KEY, sitemap_url=sitemap_url), None)
+        self._add(STYLESHEET_KEY, (), lambda: self.templates.render(STYLESHEET_KEY), None)
+        self._add(SCRIPT_KEY, (), lambda: self.templates.render(SCRIPT_KEY), None)
+        return list(self.planned.values())
 
     # --- pages -------------------------------------------------------------------------------
 
     def _home(self) -> None:
+        self._add("index.html", self._fingerprints(self.latest), self._home_html, self.home_url,
+                  self.latest[0].model.date if self.latest else None)
+
+    def _home_html(self) -> str:
         head = Head(
             title=self.show.title,
             description=_shortened(self.show.description),
@@ -217,10 +244,18 @@ class _SiteRenderer:
                 jsonld.podcast_series(self.show, self.home_url, self.artwork_url, self.site["feed_url"]),
             ),
         )
-        html = self._render("index.html", head, latest=self.latest, picture=self._picture(None, self.artwork_alt))
-        self._add("index.html", html, self.home_url, self.latest[0].model.date if self.latest else None)
+        return self._render("index.html", head, latest=self.latest, picture=self._picture(None, self.artwork_alt))
 
     def _episode(self, episode: Episode, index: int) -> None:
+        older = self.chronological[index - 1] if index > 0 else None
+        newer = self.chronological[index + 1] if index + 1 < len(self.chronological) else None
+        related = self._related(episode)
+        shown = [episode, older, newer, *related]
+        self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
+                  lambda: self._episode_html(episode, older, newer, related), self.cards[episode.slug].url, episode.date)
+
+    def _episode_html(self, episode: Episode, older: Episode | None, newer: Episode | None,
+                      related: list[Episode]) -> str:
         layout = self.layout
         card = self.cards[episode.slug]
         audio_url = layout.url(layout.audio_key(episode))
@@ -232,7 +267,8 @@ class _SiteRenderer:
             audio_url=audio_url,
             audio_type=episode.audio_info.mime_type,
             audio_format=episode.audio_info.format.upper(),
-            notes_html=notes.to_html(episode.notes, notes.Player(audio_url, episode.audio_info.duration)),
+            notes_html=notes.to_html(episode.notes, notes.Player(audio_url, episode.audio_info.duration),
+                                    owner=episode.fingerprint),
             chapters=chapters,
             transcript=self._transcript(episode, shown.path, audio_url) if shown else [],
             transcript_url=layout.url(layout.transcript_key(episode, shown.path)) if shown else None,
@@ -241,9 +277,9 @@ class _SiteRenderer:
             series=Link(episode.series, self._series_url(episode.series)) if episode.series else None,
             season=Link(f"Season {episode.season}", self._season_url(episode.season))
             if episode.season is not None else None,
-            older=self.cards[self.chronological[index - 1].slug] if index > 0 else None,
-            newer=self.cards[self.chronological[index + 1].slug] if index + 1 < len(self.chronological) else None,
-            related=[self.cards[e.slug] for e in self._related(episode)],
+            older=self.cards[older.slug] if older else None,
+            newer=self.cards[newer.slug] if newer else None,
+            related=[self.cards[e.slug] for e in related],
         )
         trail = [Link("Home", self.home_url), Link("All episodes", self.site["archive_url"]), Link(episode.title, card.url)]
         image = layout.image_url(episode)
@@ -264,43 +300,67 @@ class _SiteRenderer:
                 jsonld.breadcrumbs([(link.name, link.url) for link in trail]),
             ),
         )
-        self._add(layout.page_key(episode), self._render("episode.html", head, episode=view), card.url, episode.date)
+        return self._render("episode.html", head, episode=view)
 
     def _listing(self, section: str, heading: str, intro: str, members: Sequence[Episode],
                  about: dict | None = None) -> None:
-        in_order = members if self.show.show_type == "serial" else list(reversed(members))
+        """The pages of a list of episodes (`members`, oldest first); see `Listing`."""
         size = self.show.page_size
-        page_count = max(1, math.ceil(len(in_order) / size))
-        count = f"{len(members)} episode" + ("" if len(members) == 1 else "s")
-        for page in range(1, page_count + 1):
-            url = self.layout.listing_url(section, page)
-            cards = [self.cards[e.slug] for e in in_order[(page - 1) * size:page * size]]
+        serial = self.show.show_type == "serial"
+        numbered = max(0, len(members) // size - (0 if serial else 1))  # whole pages besides the list's own
+        if serial:
+            chunks = [(None, 0, min(size, len(members)))]
+            chunks += [(number, (number - 1) * size, min(number * size, len(members))) for number in range(2, numbered + 2)
+                       if (number - 1) * size < len(members)]
+        else:
+            chunks = [(None, numbered * size, len(members))]
+            chunks += [(number, (number - 1) * size, number * size) for number in range(numbered, 0, -1)]
+        # In reading order: newest first, or from the first episode in a serial show.
+        urls = [self.layout.listing_url(section, number) for number, _, _ in chunks]
+        labels = ("Earlier episodes", "Later episodes") if serial else ("Newer episodes", "Older episodes")
+        for position, (number, start, end) in enumerate(chunks):
+            shown = members[start:end] if serial else list(reversed(members[start:end]))
             listing = Listing(
-                heading=heading, intro=intro, cards=cards, page=page, page_count=page_count,
-                newer_url=self.layout.listing_url(section, page - 1) if page > 1 else None,
-                older_url=self.layout.listing_url(section, page + 1) if page < page_count else None,
+                heading=heading, intro=intro, cards=[self.cards[e.slug] for e in shown],
+                first_number=start + 1, last_number=end,
+                previous_url=urls[position - 1] if position > 0 else None, previous_label=labels[0],
+                next_url=urls[position + 1] if position + 1 < len(chunks) else None, next_label=labels[1],
             )
-            name = f"{heading}, page {page} of {page_count}" if page_count > 1 else heading
-            trail = [Link("Home", self.home_url), Link(name, url)]
-            description = _shortened(f"{intro} {count} of {self.show.title}"
-                                     + (f", page {page} of {page_count}." if page_count > 1 else "."))
-            head = Head(
-                title=f"{name} · {self.show.title}",
-                description=description,
-                canonical=url,
-                image=self.artwork_url,
-                image_alt=self.artwork_alt,
-                breadcrumbs=trail,
-                structured_data=jsonld.document(
-                    jsonld.collection_page(name, description, url, self.home_url, about),
-                    jsonld.breadcrumbs([(link.name, link.url) for link in trail]),
-                ),
-            )
-            newest = max((c.model.date for c in cards), default=None)
-            self._add(self.layout.listing_key(section, page), self._render("listing.html", head, listing=listing),
-                      url, newest)
+            self._add(self.layout.listing_key(section, number),
+                      [section, heading, intro, about, listing.previous_url, listing.next_url, self._fingerprints(shown)],
+                      lambda listing=listing, number=number, count=len(members): self._listing_html(
+                          section, listing, number, count, about),
+                      urls[position], max((e.date for e in shown), default=None))
+
+    def _listing_html(self, section: str, listing: Listing, number: int | None, count: int, about: dict | None) -> str:
+        url = self.layout.listing_url(section, number)
+        if number is None:
+            # Only the list's own page says how long the list is: the others never change.
+            name = listing.heading
+            summary = f"{count} episode{'' if count == 1 else 's'} of {self.show.title}."
+        else:
+            name = f"{listing.heading}, episodes {listing.first_number}–{listing.last_number}"
+            summary = f"Episodes {listing.first_number} to {listing.last_number} of {self.show.title}."
+        trail = [Link("Home", self.home_url), Link(name, url)]
+        description = _shortened(f"{listing.intro} {summary}")
+        head = Head(
+            title=f"{name} · {self.show.title}",
+            description=description,
+            canonical=url,
+            image=self.artwork_url,
+            image_alt=self.artwork_alt,
+            breadcrumbs=trail,
+            structured_data=jsonld.document(
+                jsonld.collection_page(name, description, url, self.home_url, about),
+                jsonld.breadcrumbs([(link.name, link.url) for link in trail]),
+            ),
+        )
+        return self._render("listing.html", head, listing=listing, numbered=number is not None)
 
     def _not_found(self) -> None:
+        self._add(NOT_FOUND_KEY, self._fingerprints(self.latest), self._not_found_html, None)
+
+    def _not_found_html(self) -> str:
         head = Head(
             title=f"Page not found · {self.show.title}",
             description=f"This page of {self.show.title} does not exist; the list of every episode is a click away.",
@@ -308,13 +368,15 @@ class _SiteRenderer:
             image=self.artwork_url,
             image_alt=self.artwork_alt,
         )
-        self._add(NOT_FOUND_KEY, self._render("404.html", head, latest=self.latest), None)
+        return self._render("404.html", head, latest=self.latest)
 
     def _live(self) -> None:
         """The streams announced in [[live]] that have not ended: what is on, or coming, and where to follow it."""
         streams = sorted((live for live in self.show.podcasting.live if live.status != "ended"), key=lambda l: l.start)
-        if not streams:
-            return
+        if streams:
+            self._add(LIVE_KEY, (), lambda: self._live_html(streams), self.layout.url(LIVE_DIR_KEY))
+
+    def _live_html(self, streams: list) -> str:
         head = Head(
             title=f"Live · {self.show.title}",
             description=f"Livestreams of {self.show.title}: what is on now and what comes next.",
@@ -322,20 +384,25 @@ class _SiteRenderer:
             image=self.artwork_url,
             image_alt=self.artwork_alt,
         )
-        self._add(LIVE_KEY, self._render("live.html", head, streams=streams), self.layout.url(LIVE_DIR_KEY))
+        return self._render("live.html", head, streams=streams)
 
     # --- parts -------------------------------------------------------------------------------
 
     def _render(self, template: str, head: Head, **context) -> str:
         return self.templates.render(template, site=self.site, page=head, **context)
 
-    def _add(self, key: str, text: str, url: str | None, lastmod: datetime | None = None) -> None:
-        if key in self.files:
+    def _add(self, key: str, inputs, render: Callable[[], str], url: str | None, lastmod: datetime | None = None) -> None:
+        """Plan the page at `key`, made by `render` from `inputs` (and what every page depends on)."""
+        if key in self.planned:
             raise RenderError(f"two pages would be written to {key}; two names make the same URL there, "
                               "rename one of them (a series or a speaker)")
-        self.files[key] = text
+        self.planned[key] = Page(key, cache_digest(self.site_inputs, key, inputs), render)
         if url is not None:
             self.sitemap.append(SitemapEntry(url, lastmod.isoformat() if lastmod else None))
+
+    @staticmethod
+    def _fingerprints(shown: Iterable[Episode | Card]) -> list[str]:
+        return [(item.model if isinstance(item, Card) else item).fingerprint for item in shown]
 
     def _card(self, episode: Episode) -> Card:
         duration = episode.audio_info.duration
@@ -372,12 +439,12 @@ class _SiteRenderer:
         """Up to RELATED_COUNT episodes of the same series, then with the same speakers, nearest in time first."""
         nearest = ([self.series.nearest(episode.series, episode, RELATED_COUNT)] if episode.series else [])
         nearest += [self.speakers.nearest(speaker, episode, RELATED_COUNT) for speaker in episode.speakers]
-        related: list[Episode] = []
+        related: dict[str, Episode] = {}  # by slug: comparing whole episodes would be slow
         for group in nearest:
             for other in group:
-                if other is not episode and other not in related and len(related) < RELATED_COUNT:
-                    related.append(other)
-        return related
+                if other.slug != episode.slug and other.slug not in related and len(related) < RELATED_COUNT:
+                    related[other.slug] = other
+        return list(related.values())
 
     def _series_url(self, name: str) -> str:
         return self.layout.listing_url(f"series/{slugify(name)}")

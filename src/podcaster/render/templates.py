@@ -6,6 +6,7 @@ prefix (`{% extends "!default/episode.html" %}`) instead of copying it.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,10 @@ class Templates:
     def __init__(self, show_templates_dir: Path) -> None:
         default_loader = jinja2.FileSystemLoader(default_templates_dir())
         loaders: list[jinja2.BaseLoader] = []
+        self._folders = [default_templates_dir()]
         if show_templates_dir.is_dir() and show_templates_dir.resolve() != default_templates_dir().resolve():
             loaders.append(jinja2.FileSystemLoader(show_templates_dir))
+            self._folders.append(show_templates_dir)
         loaders += [jinja2.PrefixLoader({DEFAULT_PREFIX: default_loader}, delimiter="/"), default_loader]
         self.environment = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
@@ -39,6 +42,14 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+
+    def digest(self) -> str:
+        """What the templates say, all of them: a page rendered from other templates is made again."""
+        digest = hashlib.sha256()
+        for folder in self._folders:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
+        return digest.hexdigest()
 
     def render(self, name: str, **context: Any) -> str:
         try:

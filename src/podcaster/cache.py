@@ -1,0 +1,203 @@
+"""What a build keeps between runs so the next one only redoes what changed: one SQLite file
+beside the build.
+
+Three kinds of entries, each keyed by everything it was made from:
+- episodes: an episode as it loaded (parsed, validated, its audio probed, with the warnings
+  found on the way), under the size and mtime of its episode.md and of every file it names;
+- notes: show notes rendered to HTML;
+- items: a feed's <item> for an episode, as XML;
+- feeds: what a feed the build wrote says of its episodes (their GUIDs), so the next build need
+  not parse thousands of items again to check that no GUID changed.
+
+SQLite keeps all of it off the heap however large the show. It is only a cache: a damaged file
+starts again empty, and while another build holds it, this one works without it (and says so).
+After a build that finished, the entries it did not use are dropped. The entries are pickles
+that only podcaster writes, in the build's own folder (as Pelican's content cache is).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CACHE_FILE = ".podcaster-cache.sqlite"
+
+log = logging.getLogger(__name__)
+
+_TABLES = ("episodes", "notes", "items", "feeds")
+
+
+def _code_digest() -> str:
+    """What every cached entry also depends on: podcaster's own code (its files' sizes and mtimes,
+    so an edited or upgraded install starts afresh) and the Python that pickled it."""
+    package = Path(__file__).resolve().parent
+    stamps = sorted((str(p.relative_to(package)), p.stat().st_size, p.stat().st_mtime_ns) for p in package.rglob("*.py"))
+    return hashlib.sha256(repr((sys.version, stamps)).encode()).hexdigest()
+
+
+CODE_DIGEST = _code_digest()
+
+
+def file_stamp(path: Path | None) -> tuple[int, int] | None:
+    """A file's size and mtime: what says it changed, as make and rsync judge it; None if missing."""
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+class BuildCache:
+    """The cache in the SQLite file at `path`; with no path, one that remembers nothing (for
+    `check`, which looks at everything afresh).
+
+    Until `begin_writing`, it only reads (an existing file) and holds what it is given: a build
+    that refuses its input leaves nothing behind, not even a new cache file."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._used: dict[str, set[str]] = {table: set() for table in _TABLES}
+        self._connection: sqlite3.Connection | None = None
+        self._pending: dict[tuple[str, str], tuple[Any, str | None]] | None = {}  # None once writing
+        self._owners: set[str] = set()
+        if path is not None and path.is_file():
+            self._connect()
+
+    def _connect(self) -> None:
+        assert self.path is not None
+        try:
+            self._open()
+        except sqlite3.OperationalError as e:
+            # Busy or locked, not damaged: this build does without it.
+            log.warning("the build cache %s is busy (%s); everything is made again this time", self.path, e)
+            self._close_quietly()
+            self.path = None
+        except sqlite3.DatabaseError:
+            self._close_quietly()
+            for damaged in (self.path, self.path.with_name(self.path.name + "-wal"),
+                            self.path.with_name(self.path.name + "-shm")):
+                damaged.unlink(missing_ok=True)
+            self._open()
+
+    def _open(self) -> None:
+        assert self.path is not None
+        self._connection = sqlite3.connect(self.path, timeout=1, isolation_level=None)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
+        # One build at a time writes it; another one meanwhile does without.
+        self._connection.execute("BEGIN IMMEDIATE")
+        for table in _TABLES:
+            self._connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB, owner TEXT)")
+
+    def _close_quietly(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def begin_writing(self) -> None:
+        """The input is valid: from now on entries go to the file (made now if there is none)."""
+        pending, self._pending = self._pending or {}, None
+        if self._connection is None and self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connect()
+        for (table, key), (value, owner) in pending.items():
+            self.put(table, key, value, owner)
+
+    def retain(self, owners: set[str]) -> None:
+        """The episodes (fingerprints) of the show as it is now: what they own outlives this build."""
+        self._owners = owners
+
+    # --- entries -----------------------------------------------------------------------------
+
+    def get(self, table: str, key: str) -> Any | None:
+        """The entry under `key` (a digest of what it was made from), or None."""
+        if self._pending and (table, key) in self._pending:
+            return self._pending[(table, key)][0]
+        if self._connection is None:
+            return None
+        try:
+            row = self._connection.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as e:
+            self._give_up(e)
+            return None
+        if row is None:
+            return None
+        self._used[table].add(key)
+        try:
+            return pickle.loads(row[0])
+        except Exception:  # an entry that no longer unpickles: it is made again
+            return None
+
+    def has(self, table: str, key: str) -> bool:
+        """Whether there is an entry under `key` (without reading it)."""
+        if self._pending and (table, key) in self._pending:
+            return True
+        if self._connection is None:
+            return False
+        try:
+            return self._connection.execute(f"SELECT 1 FROM {table} WHERE key = ?", (key,)).fetchone() is not None
+        except sqlite3.DatabaseError as e:
+            self._give_up(e)
+            return False
+
+    def put(self, table: str, key: str, value: Any, owner: str | None = None) -> None:
+        """Keep `value` under `key`; with an `owner` (an episode's fingerprint), it is kept as long as
+        that episode is as it was, even by builds that do not use it (they had nothing to remake)."""
+        if self._pending is not None:
+            self._pending[(table, key)] = (value, owner)
+            return
+        if self._connection is None:
+            return
+        self._used[table].add(key)
+        try:
+            self._connection.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?)",
+                                     (key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), owner))
+        except sqlite3.DatabaseError as e:
+            self._give_up(e)
+
+    def _give_up(self, error: Exception) -> None:
+        log.warning("the build cache %s failed (%s); the rest of this build works without it", self.path, error)
+        self._close_quietly()
+
+    def close(self, *, finished: bool) -> None:
+        """Keep what this build added; after a build that finished, drop what it neither used nor
+        retained."""
+        if self._connection is None:
+            return
+        try:
+            if finished:
+                for table, used in self._used.items():
+                    stale = [(key,) for key, owner in self._connection.execute(f"SELECT key, owner FROM {table}")
+                             if key not in used and owner not in self._owners]
+                    self._connection.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
+            self._connection.execute("COMMIT")
+        except sqlite3.DatabaseError as e:
+            log.warning("the build cache %s was not updated (%s); the next build does the work again", self.path, e)
+        finally:
+            self._close_quietly()
+
+
+@contextmanager
+def opened(folder: Path) -> Iterator[BuildCache]:
+    """The build cache of the build in `folder` (see `BuildCache.begin_writing`), kept when the block ends."""
+    cache = BuildCache(folder / CACHE_FILE)
+    finished = False
+    try:
+        yield cache
+        finished = True
+    finally:
+        cache.close(finished=finished)
+
+
+def digest(*parts: Any) -> str:
+    """A key for an entry: the SHA-256 of what it is made from (their repr) and of podcaster's code."""
+    return hashlib.sha256(repr((CODE_DIGEST, parts)).encode()).hexdigest()
