@@ -6,10 +6,12 @@ Nothing is written until the whole input has validated.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -142,9 +144,8 @@ def tag(config_path: Path, *, strict: bool = False, now: datetime | None = None)
     layout = Layout.of(show)
     writer = SiteWriter(show.output_dir)
     keys = [layout.audio_key(episode) for episode in loaded.published]
-    show_inputs = _show_inputs(show, layout)
     for key, episode in zip(keys, loaded.published):
-        _write_tagged_audio(writer, key, episode, show, layout, show_inputs)
+        _write_tagged_audio(writer, key, episode, show, layout)
     writer.finish(complete=False)
     return Tagged(loaded, show.output_dir, writer.changed, [key for key in keys if key not in writer.changed])
 
@@ -157,11 +158,10 @@ def tagging_plan(loaded: Loaded) -> list[TagPlan]:
     show = loaded.show
     layout = Layout.of(show)
     writer = SiteWriter(show.output_dir)
-    show_inputs = _show_inputs(show, layout)
     plans = []
     for episode in loaded.published:
         key = layout.audio_key(episode)
-        if writer.is_current(key, episode.audio, _recipe(episode, show_inputs)):
+        if writer.is_current(key, episode.audio, _recipe(tags_for(episode, show, layout))):
             plans.append(TagPlan(key, True, (), False))
             continue
         copy = show.output_dir / key
@@ -337,32 +337,44 @@ def _build(loaded: Loaded, build_cache: BuildCache) -> Built:
     build_cache.begin_writing()
     build_cache.retain({episode.fingerprint for episode in loaded.published})
     writer = SiteWriter(show.output_dir)
-    writer.copy(layout.artwork_key, show.artwork)
-    media = feed.Media(sizes={}, integrity={})
-    show_inputs = _show_inputs(show, layout)
-    for episode in loaded.published:
-        audio_key = layout.audio_key(episode)
-        _write_tagged_audio(writer, audio_key, episode, show, layout, show_inputs)
-        media.sizes[audio_key] = writer.size(audio_key)
-        if episode.cover:
-            writer.copy(layout.cover_key(episode), episode.cover)
-        _write_feed_extras(writer, episode, show, layout, media, show_inputs)
-    _write_site_images(writer, pages.site_images(show, loaded.published, layout))
-    templates = Templates(show.templates_dir)
-    with notes.cached_in(build_cache):
-        for page in pages.plan(show, loaded.published, layout, templates):
-            if not writer.is_unchanged(page.key, page.inputs):
-                writer.write_text(page.key, page.render(), page.inputs)
-        # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
-        for document in feed.plan(show, loaded.published, layout, media, build_cache):
-            if not writer.is_unchanged(document.key, document.inputs):
-                writer.write_chunks(document.key, document.chunks, document.inputs)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as workers:
+        site_images = _SiteImages(writer, pages.site_images(show, loaded.published, layout), workers)
+        _write_site(loaded, writer, build_cache, layout)
+        site_images.write()
     files = writer.finish()
     build_cache.put("feeds", _feed_files_key(show.output_dir), feed.published(show, loaded.published, layout))
     for key in writer.changed:
         log.debug("wrote %s", key)
     log.info("built %d files into %s (%d changed)", len(files), show.output_dir, len(writer.changed))
     return Built(loaded, show.output_dir, files, writer.changed)
+
+
+def _write_site(loaded: Loaded, writer: SiteWriter, build_cache: BuildCache, layout: Layout) -> None:
+    """Everything but the pictures: the tagged audio and the files the feed links, the pages, the feed."""
+    show = loaded.show
+    with notes.cached_in(build_cache):
+        planned = pages.plan(show, loaded.published, layout, Templates(show.templates_dir))
+        to_render = [page for page in planned if not writer.is_unchanged(page.key, page.inputs)]
+        # The notes of the pages to render are parsed by other processes while this one tags the audio.
+        ahead = notes.RenderedAhead([page.notes for page in to_render if page.notes], max(1, (os.cpu_count() or 1) - 1))
+        writer.copy(layout.artwork_key, show.artwork)
+        media = feed.Media(sizes={}, integrity={})
+        show_inputs = cache.digest(show, layout)
+        for episode in loaded.published:
+            audio_key = layout.audio_key(episode)
+            _write_tagged_audio(writer, audio_key, episode, show, layout)
+            media.sizes[audio_key] = writer.size(audio_key)
+            if episode.cover:
+                writer.copy(layout.cover_key(episode), episode.cover)
+            _write_feed_extras(writer, episode, show, layout, media, show_inputs)
+            ahead.collect()
+        ahead.finish()
+        for page in to_render:
+            writer.write_text(page.key, page.render(), page.inputs)
+        # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
+        for document in feed.plan(show, loaded.published, layout, media, build_cache):
+            if not writer.is_unchanged(document.key, document.inputs):
+                writer.write_chunks(document.key, document.chunks, document.inputs)
 
 
 def _earlier_feed(show: Show, build_cache: BuildCache) -> feed.PublishedFeed | None:
@@ -386,7 +398,7 @@ def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout:
         key = layout.alternate_key(episode, alternate.path)
         if alternate.path.suffix.lower() in audio.SUPPORTED_EXTENSIONS:
             # Another encoding of the same episode carries the same tags and chapters.
-            _write_tagged_audio(writer, key, episode, show, layout, show_inputs, source=alternate.path)
+            _write_tagged_audio(writer, key, episode, show, layout, source=alternate.path)
         else:
             writer.copy(key, alternate.path)
         media.sizes[key] = writer.size(key)
@@ -403,26 +415,42 @@ def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout:
             writer.write_text(key, json_chapters.to_json(show, episode, layout, image_keys), inputs)
 
 
-def _write_site_images(writer: SiteWriter, images: list[pages.SiteImage]) -> None:
-    """Sized copies of the artwork for the pages, made again only when their source image changed."""
-    for image in images:
-        recipe = f"{image.image_format} {image.pixels} webp-quality={artwork.PAGE_WEBP_QUALITY}"
-        writer.derive(image.key, image.source, recipe,
-                      lambda partial, image=image: partial.write_bytes(
-                          artwork.page_image(image.source, image.pixels, image.image_format)))
+class _SiteImages:
+    """Sized copies of the artwork for the pages, made again only when their source image changed.
+
+    Pillow decodes, resizes and encodes without holding the interpreter, so the copies are made on
+    worker threads while the build goes on with the audio and the pages (a long archive's covers
+    took a third of a first build); the writer, which is not shared, files them at the end."""
+
+    def __init__(self, writer: SiteWriter, images: list[pages.SiteImage], workers: ThreadPoolExecutor) -> None:
+        self.writer, self.images = writer, images
+        self.made = {image.key: workers.submit(artwork.page_image, image.source, image.pixels, image.image_format)
+                     for image in images if not writer.is_current(image.key, image.source, _image_recipe(image))}
+
+    def write(self) -> None:
+        for image in self.images:
+            made = self.made.get(image.key)
+            self.writer.derive(image.key, image.source, _image_recipe(image),
+                               lambda partial, made=made: partial.write_bytes(made.result()))
+
+
+def _image_recipe(image: pages.SiteImage) -> str:
+    return (f"{image.image_format} {image.pixels} webp-quality={artwork.PAGE_WEBP_QUALITY} "
+            f"method={artwork.PAGE_WEBP_METHOD}")
 
 
 def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout,
-                        show_inputs: str, source: Path | None = None) -> None:
+                        source: Path | None = None) -> None:
     """The published audio is a tagged copy; the producer's recording (`source`, by default the
     episode's audio) is only ever read."""
+    tags = tags_for(episode, show, layout)
     recording = source or episode.audio
 
     def make(partial: Path) -> None:
         shutil.copyfile(recording, partial)
-        audio.tag(partial, tags_for(episode, show, layout))
+        audio.tag(partial, tags)
 
-    writer.derive(key, recording, _recipe(episode, show_inputs), make)
+    writer.derive(key, recording, _recipe(tags), make)
 
 
 def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
@@ -448,16 +476,11 @@ def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
     )
 
 
-def _show_inputs(show: Show, layout: Layout) -> str:
-    """A digest of what every episode's files depend on besides the episode: the show's settings,
-    where the site lives, and the show's artwork (embedded in the audio of episodes without a cover)."""
-    return cache.digest(show, layout, cache.file_stamp(show.artwork))
-
-
-def _recipe(episode: Episode, show_inputs: str) -> str:
-    """A digest of everything a tagged copy is made from (`tags_for` reads nothing else): the
-    episode, its images included, and the show."""
-    return cache.digest("tags", show_inputs, episode.fingerprint)
+def _recipe(tags: audio.Tags) -> str:
+    """A digest of everything a tagged copy is made from, its images' size and mtime included:
+    editing the notes, say, leaves a large recording alone."""
+    images = [tags.cover, *(chapter.image for chapter in tags.chapters)]
+    return cache.digest(tags, [cache.file_stamp(image) for image in images])
 
 
 def _check_tagging_tools(episodes: list[Episode], report: Report) -> None:

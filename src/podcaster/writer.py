@@ -102,6 +102,10 @@ class SiteWriter:
     # --- derived files -----------------------------------------------------------------------
 
     def copy(self, key: str, source: Path) -> None:
+        if not self.is_current(key, source, _COPY_RECIPE) and self._holds(key, sha256_of(source), source.stat().st_size):
+            # The same bytes are there (the state was lost, say): recorded as a copy, not made again.
+            self._previous_derived[key] = {"source": _stat_key(source), "recipe": _COPY_RECIPE,
+                                           "output": _stat_key(self.root / key)}
         self.derive(key, source, _COPY_RECIPE, lambda partial: shutil.copyfile(source, partial))
 
     def derive(self, key: str, source: Path, recipe: str, make: Callable[[Path], None]) -> None:

@@ -16,7 +16,7 @@ from mutagen.id3 import (
 )
 from mutagen.mp3 import MP3
 
-from podcaster.audio.base import Format, Pictures, Retagging, changed_fields
+from podcaster.audio.base import Format, Pictures, Retagging
 from podcaster.audio.tags import Tags
 from podcaster.model import AudioInfo
 
@@ -73,8 +73,7 @@ def plan(path: Path, tags: Tags, pictures: Pictures) -> Retagging:
     wanted = _frames(tags, pictures)
     current = {field: [f for frame_id in _FRAMES[field] for f in id3.getall(frame_id) if _is_ours(f)]
                for field in wanted}
-    changes = changed_fields({field: _rendered(frames, version) for field, frames in current.items()},
-                             {field: _rendered(frames, version) for field, frames in wanted.items()})
+    changes = tuple(field for field in wanted if _differ(current[field], wanted[field], version))
     if tagged and id3.version[1] != version:
         changes += ("ID3 version",)
 
@@ -95,6 +94,12 @@ def plan(path: Path, tags: Tags, pictures: Pictures) -> Retagging:
 def _is_ours(frame: Frame) -> bool:
     # Comments with a description (iTunNORM, iTunSMPB …) hold other tools' data, not the summary.
     return not (isinstance(frame, COMM) and frame.desc)
+
+
+def _differ(current: list[Frame], wanted: list[Frame], version: int) -> bool:
+    if not current or not wanted:  # a field only one side has (a fresh copy has none): no need to render
+        return bool(current) != bool(wanted)
+    return _rendered(current, version) != _rendered(wanted, version)
 
 
 def _rendered(frames: list[Frame], version: int) -> bytes:

@@ -8,8 +8,10 @@ without JavaScript) and `data-start` lets the page's script seek its own player 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import re
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -79,6 +81,79 @@ def to_html(markdown: str, player: Player | None = None, *, owner: str | None = 
             _cache.put("notes", _cache_key(markdown, None), _render(tokens, None), owner)
         _cache.put("notes", key, html, owner)
     return html
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Notes a page is going to show: `to_html(markdown, player, owner=owner)` will be asked for."""
+
+    markdown: str
+    player: Player
+    owner: str
+
+
+class RenderedAhead:
+    """Notes rendered into the cache by other processes while the build does something else.
+
+    Parsing Markdown is pure Python, and on a first build of a long archive it is most of the
+    pages' time: worker processes take it to the other cores. Only a few batches are out at a
+    time, and each is put in the cache as it comes back, so memory stays flat however many
+    episodes there are. `collect()` between other work, `finish()` before the pages render."""
+
+    _MINIMUM = 64  # fewer notes than this render faster here than a worker process starts
+    _BATCH = 32
+    _IN_FLIGHT = 4  # batches per worker
+
+    def __init__(self, wanted: list[Wanted], workers: int) -> None:
+        cache = _cache
+        self._waiting = [w for w in wanted if cache is not None and not cache.has("notes", _cache_key(w.markdown, w.player))]
+        self._out: list[tuple[list[Wanted], Future]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        if len(self._waiting) >= self._MINIMUM and workers > 0:
+            # forkserver, not fork: the build may already run threads (the artwork's).
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+            self._in_flight = self._IN_FLIGHT * workers
+            self.collect()
+        else:
+            self._waiting = []
+
+    def collect(self) -> None:
+        """Keep what came back, and send more."""
+        if self._pool is None:
+            return
+        while self._out and self._out[0][1].done():
+            self._keep(*self._out.pop(0))
+        while self._waiting and len(self._out) < self._in_flight:
+            batch, self._waiting = self._waiting[:self._BATCH], self._waiting[self._BATCH:]
+            self._out.append((batch, self._pool.submit(_render_batch, [(w.markdown, w.player) for w in batch])))
+
+    def finish(self) -> None:
+        if self._pool is None:
+            return
+        try:
+            while self._out:
+                self._keep(*self._out.pop(0))
+                self.collect()
+        finally:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    @staticmethod
+    def _keep(batch: list[Wanted], future: Future) -> None:
+        if _cache is None:
+            return
+        for wanted, (page, plain) in zip(batch, future.result()):
+            _cache.put("notes", _cache_key(wanted.markdown, wanted.player), page, wanted.owner)
+            _cache.put("notes", _cache_key(wanted.markdown, None), plain, wanted.owner)
+
+
+def _render_batch(batch: list[tuple[str, Player]]) -> list[tuple[str, str]]:
+    """In a worker process: each notes' HTML for the page and for the feed."""
+    rendered = []
+    for markdown, player in batch:
+        tokens = _markdown.parse(markdown, {})
+        rendered.append((_render(tokens, player), _render(tokens, None)))
+    return rendered
 
 
 def _cache_key(markdown: str, player: Player | None) -> str:

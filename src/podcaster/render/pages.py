@@ -164,6 +164,7 @@ class Page:
     key: str
     inputs: str
     render: Callable[[], str]
+    notes: notes.Wanted | None = None  # the show notes it shows, which can be rendered ahead
 
 
 def plan(show: Show, episodes: Sequence[Episode], layout: Layout, templates: Templates) -> list[Page]:
@@ -252,7 +253,8 @@ class _SiteRenderer:
         related = self._related(episode)
         shown = [episode, older, newer, *related]
         self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
-                  lambda: self._episode_html(episode, older, newer, related), self.cards[episode.slug].url, episode.date)
+                  lambda: self._episode_html(episode, older, newer, related), self.cards[episode.slug].url, episode.date,
+                  notes.Wanted(episode.notes, self._player(episode), episode.fingerprint))
 
     def _episode_html(self, episode: Episode, older: Episode | None, newer: Episode | None,
                       related: list[Episode]) -> str:
@@ -267,8 +269,7 @@ class _SiteRenderer:
             audio_url=audio_url,
             audio_type=episode.audio_info.mime_type,
             audio_format=episode.audio_info.format.upper(),
-            notes_html=notes.to_html(episode.notes, notes.Player(audio_url, episode.audio_info.duration),
-                                    owner=episode.fingerprint),
+            notes_html=notes.to_html(episode.notes, self._player(episode), owner=episode.fingerprint),
             chapters=chapters,
             transcript=self._transcript(episode, shown.path, audio_url) if shown else [],
             transcript_url=layout.url(layout.transcript_key(episode, shown.path)) if shown else None,
@@ -391,18 +392,22 @@ class _SiteRenderer:
     def _render(self, template: str, head: Head, **context) -> str:
         return self.templates.render(template, site=self.site, page=head, **context)
 
-    def _add(self, key: str, inputs, render: Callable[[], str], url: str | None, lastmod: datetime | None = None) -> None:
+    def _add(self, key: str, inputs, render: Callable[[], str], url: str | None, lastmod: datetime | None = None,
+             shown_notes: notes.Wanted | None = None) -> None:
         """Plan the page at `key`, made by `render` from `inputs` (and what every page depends on)."""
         if key in self.planned:
             raise RenderError(f"two pages would be written to {key}; two names make the same URL there, "
                               "rename one of them (a series or a speaker)")
-        self.planned[key] = Page(key, cache_digest(self.site_inputs, key, inputs), render)
+        self.planned[key] = Page(key, cache_digest(self.site_inputs, key, inputs), render, shown_notes)
         if url is not None:
             self.sitemap.append(SitemapEntry(url, lastmod.isoformat() if lastmod else None))
 
     @staticmethod
     def _fingerprints(shown: Iterable[Episode | Card]) -> list[str]:
         return [(item.model if isinstance(item, Card) else item).fingerprint for item in shown]
+
+    def _player(self, episode: Episode) -> notes.Player:
+        return notes.Player(self.layout.url(self.layout.audio_key(episode)), episode.audio_info.duration)
 
     def _card(self, episode: Episode) -> Card:
         duration = episode.audio_info.duration

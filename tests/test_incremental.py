@@ -1,0 +1,107 @@
+"""A rebuild redoes only what a change touched, and always ends with the site a fresh build would make."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import ShowCopy
+from podcaster import pipeline
+from podcaster.cache import CACHE_FILE
+
+
+def _site(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".podcaster")}
+
+
+def _same_as_a_fresh_build(show: ShowCopy) -> None:
+    built = _site(show.output)
+    shutil.rmtree(show.output)
+    assert show.run("build").exit_code == 0
+    assert _site(show.output) == built
+
+
+def test_editing_one_episode_rewrites_its_page_and_the_feed_only(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    rebuilt = pipeline.build(show.config)
+    assert sorted(rebuilt.changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
+    assert "What we cover" in (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8")
+    _same_as_a_fresh_build(show)
+
+
+def test_a_new_episode_leaves_the_older_pages_of_each_list_alone(show: ShowCopy):
+    with show.config.open("a", encoding="utf-8") as config:
+        config.write("\n[site]\npage_size = 4\n")
+    assert show.run("build").exit_code == 0
+    oldest_page = (show.output / "archive/1/index.html").read_bytes()
+    folder = show.root / "episodes/just-forgiving"
+    new = folder.with_name("a-later-talk")
+    shutil.copytree(folder, new)
+    text = (new / "episode.md").read_text(encoding="utf-8")
+    text = text.replace('title: "Just Forgiving"', 'title: "A Later Talk"')
+    text = text.replace('guid: "2b1396e7-f783-40ed-b366-baaee7315a21"', 'guid: "0b3b8d7e-4d55-4d1f-9a36-8b4f3fd1a001"')
+    text = text.replace("date: 2017-06-01", "date: 2025-06-01")
+    assert "A Later Talk" in text and "0b3b8d7e" in text and "2025-06-01" in text
+    (new / "episode.md").write_text(text, encoding="utf-8")
+
+    rebuilt = pipeline.build(show.config)
+    assert "episodes/a-later-talk/index.html" in rebuilt.changed and "feed.xml" in rebuilt.changed
+    assert "archive/index.html" in rebuilt.changed and "archive/1/index.html" not in rebuilt.changed
+    assert (show.output / "archive/1/index.html").read_bytes() == oldest_page
+    unchanged_pages = [key for key in rebuilt.files if key.endswith("index.html") and key not in rebuilt.changed]
+    assert len(unchanged_pages) > len(rebuilt.files) // 10  # most pages did not move
+    _same_as_a_fresh_build(show)
+
+
+def test_a_template_change_reaches_every_page(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    templates = show.root / "templates"
+    templates.mkdir()
+    (templates / "base.html").write_text(
+        (Path(pipeline.__file__).resolve().parents[2] / "templates" / "base.html").read_text(encoding="utf-8")
+        .replace("</body>", "<!-- made by our own template -->\n</body>"), encoding="utf-8")
+    rebuilt = pipeline.build(show.config)
+    pages = [key for key in rebuilt.files if key.endswith("index.html") or key == "404.html"]
+    assert pages and all(key in rebuilt.changed for key in pages)
+    assert all("made by our own template" in (show.output / key).read_text(encoding="utf-8") for key in pages)
+
+
+def test_new_audio_under_the_same_name_is_probed_again(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    audio = show.root / "episodes/will-allah-forgive-me/episode.mp3"
+    longer = show.root / "episodes/just-forgiving/episode.mp3"
+    assert longer.stat().st_size > audio.stat().st_size
+    shutil.copyfile(longer, audio)
+    rebuilt = pipeline.build(show.config)
+    episode = next(e for e in rebuilt.loaded.episodes if e.slug == "will-allah-forgive-me")
+    assert episode.audio_info.size == longer.stat().st_size
+    feed = (show.output / "feed.xml").read_text(encoding="utf-8")
+    assert f'length="{rebuilt.files["episodes/will-allah-forgive-me/will-allah-forgive-me.mp3"].size}"' in feed
+    _same_as_a_fresh_build(show)
+
+
+def test_a_config_change_reaches_every_page_and_the_feed(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    show.edit("podcast.toml", 'title = "Forgiveness: Talks from the Path"', 'title = "Forgiveness, Retold"')
+    rebuilt = pipeline.build(show.config)
+    for key in [k for k in rebuilt.files if k.endswith("index.html") or k == "404.html"] + ["feed.xml"]:
+        assert "Forgiveness, Retold" in (show.output / key).read_text(encoding="utf-8"), key
+    _same_as_a_fresh_build(show)
+
+
+def test_a_broken_episode_leaves_no_cache_behind_on_a_first_build(show: ShowCopy):
+    show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', "title: [")
+    assert show.run("build").exit_code == 1
+    assert not (show.output / CACHE_FILE).exists()
+
+
+def test_a_lost_cache_or_state_changes_nothing(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    built = _site(show.output)
+    (show.output / CACHE_FILE).unlink()
+    (show.output / ".podcaster-build.json").unlink()
+    rebuilt = pipeline.build(show.config)
+    assert _site(show.output) == built
+    assert not [key for key in rebuilt.changed if key.endswith(".html") or key.endswith(".xml")]
