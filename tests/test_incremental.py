@@ -36,16 +36,7 @@ def test_a_new_episode_leaves_the_older_pages_of_each_list_alone(show: ShowCopy)
         config.write("\n[site]\npage_size = 4\n")
     assert show.run("build").exit_code == 0
     oldest_page = (show.output / "archive/1/index.html").read_bytes()
-    folder = show.root / "episodes/just-forgiving"
-    new = folder.with_name("a-later-talk")
-    shutil.copytree(folder, new)
-    text = (new / "episode.md").read_text(encoding="utf-8")
-    text = text.replace('title: "Just Forgiving"', 'title: "A Later Talk"')
-    text = text.replace('guid: "2b1396e7-f783-40ed-b366-baaee7315a21"', 'guid: "0b3b8d7e-4d55-4d1f-9a36-8b4f3fd1a001"')
-    text = text.replace("date: 2017-06-01", "date: 2025-06-01")
-    assert "A Later Talk" in text and "0b3b8d7e" in text and "2025-06-01" in text
-    (new / "episode.md").write_text(text, encoding="utf-8")
-
+    _add_a_later_talk(show)
     rebuilt = pipeline.build(show.config)
     assert "episodes/a-later-talk/index.html" in rebuilt.changed and "feed.xml" in rebuilt.changed
     assert "archive/index.html" in rebuilt.changed and "archive/1/index.html" not in rebuilt.changed
@@ -53,6 +44,19 @@ def test_a_new_episode_leaves_the_older_pages_of_each_list_alone(show: ShowCopy)
     unchanged_pages = [key for key in rebuilt.files if key.endswith("index.html") and key not in rebuilt.changed]
     assert len(unchanged_pages) > len(rebuilt.files) // 10  # most pages did not move
     _same_as_a_fresh_build(show)
+
+
+def _add_a_later_talk(show: ShowCopy) -> None:
+    """A copy of an episode as a new one, dated after every other: same speakers, same series."""
+    folder = show.root / "episodes/just-forgiving"
+    new = folder.with_name("a-later-talk")
+    shutil.copytree(folder, new)
+    text = (new / "episode.md").read_text(encoding="utf-8")
+    text = text.replace('title: "Just Forgiving"', 'title: "A Later Talk"')
+    text = text.replace('guid: "2b1396e7-f783-40ed-b366-baaee7315a21"', 'guid: "0b3b8d7e-4d55-4d1f-9a36-8b4f3fd1a001"')
+    text = text.replace("date: 2017-06-01", "date: 2025-06-01").replace("number: 2\n", "number: 99\n")
+    assert "A Later Talk" in text and "0b3b8d7e" in text and "2025-06-01" in text and "number: 99" in text
+    (new / "episode.md").write_text(text, encoding="utf-8")
 
 
 def test_a_template_change_reaches_every_page(show: ShowCopy):
@@ -105,3 +109,45 @@ def test_a_lost_cache_or_state_changes_nothing(show: ShowCopy):
     rebuilt = pipeline.build(show.config)
     assert _site(show.output) == built
     assert not [key for key in rebuilt.changed if key.endswith(".html") or key.endswith(".xml")]
+
+
+def test_announcing_a_live_stream_leaves_the_episode_pages_alone(show: ShowCopy):
+    from datetime import datetime, timezone
+
+    assert show.run("build").exit_code == 0
+    pipeline.announce_live(show.config, "Ask us anything", start=datetime(2030, 1, 1, 18, tzinfo=timezone.utc),
+                           stream_url="https://stream.example.org/live.mp3")
+    rebuilt = pipeline.build(show.config)
+    assert "live/index.html" in rebuilt.changed and "feed.xml" in rebuilt.changed
+    assert not [key for key in rebuilt.changed if key.startswith("episodes/")]
+    _same_as_a_fresh_build(show)
+
+
+def test_a_serial_lists_own_page_keeps_its_count(show: ShowCopy):
+    show.edit("podcast.toml", 'type = "episodic"', 'type = "serial"')
+    with show.config.open("a", encoding="utf-8") as config:
+        config.write("\n[site]\npage_size = 4\n")
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    count = len(pipeline.load(show.config).published)
+    assert f"{count} episodes of" in (show.output / "archive/index.html").read_text(encoding="utf-8")
+    # A new episode is not on a serial list's own page (which starts at the first), but its count is.
+    _add_a_later_talk(show)
+    rebuilt = pipeline.build(show.config)
+    assert "A Later Talk" not in (show.output / "archive/index.html").read_text(encoding="utf-8")
+    assert f"{count + 1} episodes of" in (show.output / "archive/index.html").read_text(encoding="utf-8")
+    assert "archive/index.html" in rebuilt.changed
+    _same_as_a_fresh_build(show)
+
+
+def test_notes_a_link_title_cannot_cut_the_feed(show: ShowCopy):
+    from lxml import etree
+
+    hostile = '[a link](https://example.org/ "one\n    </item>\n    <item>\ntwo")'
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", f"{hostile}\n\n## In this episode")
+    assert show.run("build").exit_code == 0
+    items = etree.parse(str(show.output / "feed.xml")).getroot().findall("channel/item")
+    assert len(items) == len(pipeline.load(show.config).published)
+    content = next(i for i in items if i.findtext("title") == "Just Forgiving").findtext(
+        "{http://purl.org/rss/1.0/modules/content/}encoded")
+    assert 'title="one\n    &lt;/item&gt;\n    &lt;item&gt;\ntwo"' in content  # kept as text, inside the one item

@@ -1,7 +1,7 @@
 """What a build keeps between runs so the next one only redoes what changed: one SQLite file
 beside the build.
 
-Three kinds of entries, each keyed by everything it was made from:
+Four kinds of entries, each keyed by everything it was made from:
 - episodes: an episode as it loaded (parsed, validated, its audio probed, with the warnings
   found on the way), under the size and mtime of its episode.md and of every file it names;
 - notes: show notes rendered to HTML;
@@ -24,6 +24,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,18 @@ log = logging.getLogger(__name__)
 _TABLES = ("episodes", "notes", "items", "feeds")
 
 
+# The libraries whose output ends up in pages, feed items and notes.
+_RENDERING_LIBRARIES = ("Jinja2", "feedgen", "lxml", "markdown-it-py", "nh3", "mutagen", "Pillow")
+
+
 def _code_digest() -> str:
     """What every cached entry also depends on: podcaster's own code (its files' sizes and mtimes,
-    so an edited or upgraded install starts afresh) and the Python that pickled it."""
+    so an edited or upgraded install starts afresh), the libraries that render, and the Python
+    that pickled it."""
     package = Path(__file__).resolve().parent
     stamps = sorted((str(p.relative_to(package)), p.stat().st_size, p.stat().st_mtime_ns) for p in package.rglob("*.py"))
-    return hashlib.sha256(repr((sys.version, stamps)).encode()).hexdigest()
+    libraries = [(name, version(name)) for name in _RENDERING_LIBRARIES]
+    return hashlib.sha256(repr((sys.version, libraries, stamps)).encode()).hexdigest()
 
 
 CODE_DIGEST = _code_digest()
@@ -66,6 +73,8 @@ class BuildCache:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._used: dict[str, set[str]] = {table: set() for table in _TABLES}
+        self._used_owners: dict[str, set[str]] = {table: set() for table in _TABLES}
+        self._damaged = False
         self._connection: sqlite3.Connection | None = None
         self._pending: dict[tuple[str, str], tuple[Any, str | None]] | None = {}  # None once writing
         self._owners: set[str] = set()
@@ -83,9 +92,7 @@ class BuildCache:
             self.path = None
         except sqlite3.DatabaseError:
             self._close_quietly()
-            for damaged in (self.path, self.path.with_name(self.path.name + "-wal"),
-                            self.path.with_name(self.path.name + "-shm")):
-                damaged.unlink(missing_ok=True)
+            self._remove()
             self._open()
 
     def _open(self) -> None:
@@ -158,15 +165,29 @@ class BuildCache:
         if self._connection is None:
             return
         self._used[table].add(key)
+        if owner is not None:
+            self._used_owners[table].add(owner)
         try:
-            self._connection.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?)",
-                                     (key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), owner))
+            pickled = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as e:  # not a value to keep: made again next time
+            log.debug("not cached (%s): %s", table, e)
+            return
+        try:
+            self._connection.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?)", (key, pickled, owner))
         except sqlite3.DatabaseError as e:
             self._give_up(e)
 
     def _give_up(self, error: Exception) -> None:
         log.warning("the build cache %s failed (%s); the rest of this build works without it", self.path, error)
         self._close_quietly()
+        # Busy is another build's turn; anything else is damage, which the next build would meet again.
+        if not isinstance(error, sqlite3.OperationalError):
+            self._remove()
+
+    def _remove(self) -> None:
+        assert self.path is not None
+        for part in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            part.unlink(missing_ok=True)
 
     def close(self, *, finished: bool) -> None:
         """Keep what this build added; after a build that finished, drop what it neither used nor
@@ -176,8 +197,11 @@ class BuildCache:
         try:
             if finished:
                 for table, used in self._used.items():
+                    # Unused, and either its episode is gone or changed, or this build made the
+                    # episode's entry of this kind afresh (after a template or settings change, say).
+                    renewed = self._used_owners[table]
                     stale = [(key,) for key, owner in self._connection.execute(f"SELECT key, owner FROM {table}")
-                             if key not in used and owner not in self._owners]
+                             if key not in used and (owner not in self._owners or owner in renewed)]
                     self._connection.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
             self._connection.execute("COMMIT")
         except sqlite3.DatabaseError as e:

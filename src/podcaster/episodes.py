@@ -15,9 +15,7 @@ from typing import Any, Callable
 
 import yaml
 
-from podcaster import (
-    apple, audio, chapters as chapter_sources, feedcheck, languages, podcasting, timecodes, transcripts,
-)
+from podcaster import apple, audio, chapters as chapter_sources, languages, podcasting, timecodes, transcripts
 from podcaster.cache import BuildCache, digest as cache_digest, file_stamp
 from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
 from podcaster.errors import AudioError, Report
@@ -105,16 +103,20 @@ def discover(episodes_dir: Path, report: Report) -> list[Path]:
     return found
 
 
-def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None) -> list[Episode]:
-    """Parse and validate every episode; the valid ones, oldest first. With a `cache`, an episode
-    none of whose files changed since it last loaded is taken from there, warnings included."""
+def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None,
+             rules: Callable[[Episode, Report], None] | None = None) -> list[Episode]:
+    """Parse and validate every episode; the valid ones, oldest first. `rules` checks each one
+    further (the feed's rules for one episode); with a `cache`, an episode none of whose files
+    changed since it last loaded is taken from there, warnings included."""
     cache = cache or BuildCache(None)
-    loaded = [episode for source in discover(episodes_dir, report) if (episode := _load_remembered(source, report, cache))]
+    loaded = [episode for source in discover(episodes_dir, report)
+              if (episode := _load_remembered(source, report, cache, rules))]
     _check_unique_guids(loaded, report)
     return sorted(loaded, key=lambda e: (e.date, e.slug))
 
 
-def _load_remembered(source: Path, report: Report, cache: BuildCache) -> Episode | None:
+def _load_remembered(source: Path, report: Report, cache: BuildCache,
+                     rules: Callable[[Episode, Report], None] | None) -> Episode | None:
     key = cache_digest("episode", str(source))
     remembered = cache.get("episodes", key)
     if remembered is not None:
@@ -124,6 +126,8 @@ def _load_remembered(source: Path, report: Report, cache: BuildCache) -> Episode
             return episode
     own = Report()
     episode = load(source, own)
+    if episode is not None and rules is not None:
+        rules(episode, own)
     report.errors += own.errors
     report.warnings += own.warnings
     if episode is not None and not own.errors:
@@ -179,7 +183,7 @@ def load(source: Path, report: Report) -> Episode | None:
     if reader.failed or audio_info is None:
         return None
     inputs = _inputs(source, front_matter.get("chapters"), audio_path, cover, transcript_files, alternates, chapters)
-    episode = Episode(
+    return Episode(
         slug=source.parent.name, source=source, title=title, date=published_at, guid=guid,
         number=number, season=season, episode_type=episode_type, explicit=explicit, speakers=speakers,
         summary=summary, audio=audio_path, audio_info=audio_info, notes=notes, series=series,
@@ -187,8 +191,6 @@ def load(source: Path, report: Report) -> Episode | None:
         persons=persons, soundbites=soundbites, location=location, license=license, alternates=alternates,
         social=social, inputs=inputs, fingerprint=_fingerprint(inputs),
     )
-    feedcheck.check_episode(episode, report)
-    return episode
 
 
 def _inputs(source: Path, chapters_value: Any, audio_path: Path, cover: Path | None,
@@ -202,7 +204,8 @@ def _inputs(source: Path, chapters_value: Any, audio_path: Path, cover: Path | N
 
 
 def _fingerprint(inputs: tuple[Path, ...]) -> str:
-    """The episode.md's bytes (read again: cheap, and exact) and the other files' size and mtime."""
+    """The episode.md's bytes and the other files' size and mtime. (An episode comes from the cache
+    while all its files keep their size and mtime, as make and rsync judge a change.)"""
     source, *others = inputs
     return cache_digest(hashlib.sha256(source.read_bytes()).hexdigest(), [(p, file_stamp(p)) for p in others])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -228,6 +228,11 @@ class Show:
     @property
     def feed_url(self) -> str:
         return self.publish.public_url + "feed.xml"
+
+    def without_live(self) -> Show:
+        """The show as what lasts sees it: live streams come and go within hours, and only the live
+        page and the feed's channel show them."""
+        return replace(self, podcasting=replace(self.podcasting, live=()))
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,15 @@ Nothing is written until the whole input has validated.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -90,7 +92,7 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     report = Report()
     show = config.load(config_path, report)
     episodes_dir = show.episodes_dir if show else config.episodes_dir_of(config_path)
-    all_episodes = episode_files.load_all(episodes_dir, report, cache)
+    all_episodes = episode_files.load_all(episodes_dir, report, cache, feedcheck.check_episode)
     if show:
         feedcheck.check(show, all_episodes, report, (lambda: _earlier_feed(show, cache)) if cache else None)
     _check_tagging_tools(all_episodes, report)
@@ -337,8 +339,7 @@ def _build(loaded: Loaded, build_cache: BuildCache) -> Built:
     build_cache.begin_writing()
     build_cache.retain({episode.fingerprint for episode in loaded.published})
     writer = SiteWriter(show.output_dir)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as workers:
-        site_images = _SiteImages(writer, pages.site_images(show, loaded.published, layout), workers)
+    with _SiteImages(writer, pages.site_images(show, loaded.published, layout)) as site_images:
         _write_site(loaded, writer, build_cache, layout)
         site_images.write()
     files = writer.finish()
@@ -356,19 +357,20 @@ def _write_site(loaded: Loaded, writer: SiteWriter, build_cache: BuildCache, lay
         planned = pages.plan(show, loaded.published, layout, Templates(show.templates_dir))
         to_render = [page for page in planned if not writer.is_unchanged(page.key, page.inputs)]
         # The notes of the pages to render are parsed by other processes while this one tags the audio.
-        ahead = notes.RenderedAhead([page.notes for page in to_render if page.notes], max(1, (os.cpu_count() or 1) - 1))
-        writer.copy(layout.artwork_key, show.artwork)
-        media = feed.Media(sizes={}, integrity={})
-        show_inputs = cache.digest(show, layout)
-        for episode in loaded.published:
-            audio_key = layout.audio_key(episode)
-            _write_tagged_audio(writer, audio_key, episode, show, layout)
-            media.sizes[audio_key] = writer.size(audio_key)
-            if episode.cover:
-                writer.copy(layout.cover_key(episode), episode.cover)
-            _write_feed_extras(writer, episode, show, layout, media, show_inputs)
-            ahead.collect()
-        ahead.finish()
+        wanted = [page.notes for page in to_render if page.notes]
+        with notes.RenderedAhead(wanted, max(1, (os.cpu_count() or 1) - 1)) as ahead:
+            writer.copy(layout.artwork_key, show.artwork)
+            media = feed.Media(sizes={}, integrity={})
+            show_inputs = cache.digest(show, layout)
+            for episode in loaded.published:
+                audio_key = layout.audio_key(episode)
+                _write_tagged_audio(writer, audio_key, episode, show, layout)
+                media.sizes[audio_key] = writer.size(audio_key)
+                if episode.cover:
+                    writer.copy(layout.cover_key(episode), episode.cover)
+                _write_feed_extras(writer, episode, show, layout, media, show_inputs)
+                ahead.collect()
+            ahead.finish()
         for page in to_render:
             writer.write_text(page.key, page.render(), page.inputs)
         # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
@@ -420,18 +422,37 @@ class _SiteImages:
 
     Pillow decodes, resizes and encodes without holding the interpreter, so the copies are made on
     worker threads while the build goes on with the audio and the pages (a long archive's covers
-    took a third of a first build); the writer, which is not shared, files them at the end."""
+    took a third of a first build). Each lands in a scratch folder in the output folder, so none
+    is held in memory; the writer, which is not shared, files them at the end."""
 
-    def __init__(self, writer: SiteWriter, images: list[pages.SiteImage], workers: ThreadPoolExecutor) -> None:
+    def __init__(self, writer: SiteWriter, images: list[pages.SiteImage]) -> None:
         self.writer, self.images = writer, images
-        self.made = {image.key: workers.submit(artwork.page_image, image.source, image.pixels, image.image_format)
-                     for image in images if not writer.is_current(image.key, image.source, _image_recipe(image))}
+        self.made: dict[str, Future] = {}
+        self._workers = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        writer.root.mkdir(parents=True, exist_ok=True)
+        self._scratch = Path(tempfile.mkdtemp(prefix=".podcaster-pictures-", dir=writer.root))
+
+    def __enter__(self) -> _SiteImages:
+        for image in self.images:
+            if not self.writer.is_current(image.key, image.source, _image_recipe(image)):
+                self.made[image.key] = self._workers.submit(self._make, image, self._scratch / f"{len(self.made)}.part")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._workers.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    @staticmethod
+    def _make(image: pages.SiteImage, scratch: Path) -> Path:
+        scratch.write_bytes(artwork.page_image(image.source, image.pixels, image.image_format))
+        return scratch
 
     def write(self) -> None:
         for image in self.images:
             made = self.made.get(image.key)
             self.writer.derive(image.key, image.source, _image_recipe(image),
-                               lambda partial, made=made: partial.write_bytes(made.result()))
+                               lambda partial, image=image, made=made: os.replace(made.result(), partial) if made
+                               else self._make(image, partial))
 
 
 def _image_recipe(image: pages.SiteImage) -> str:
@@ -478,9 +499,10 @@ def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
 
 def _recipe(tags: audio.Tags) -> str:
     """A digest of everything a tagged copy is made from, its images' size and mtime included:
-    editing the notes, say, leaves a large recording alone."""
+    editing the notes, say, leaves a large recording alone. Not podcaster's version, unlike the
+    build cache's entries: an upgrade must not copy and tag gigabytes of unchanged audio again."""
     images = [tags.cover, *(chapter.image for chapter in tags.chapters)]
-    return cache.digest(tags, [cache.file_stamp(image) for image in images])
+    return hashlib.sha256(repr((tags, [cache.file_stamp(image) for image in images])).encode()).hexdigest()
 
 
 def _check_tagging_tools(episodes: list[Episode], report: Report) -> None:

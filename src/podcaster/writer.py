@@ -103,9 +103,10 @@ class SiteWriter:
 
     def copy(self, key: str, source: Path) -> None:
         if not self.is_current(key, source, _COPY_RECIPE) and self._holds(key, sha256_of(source), source.stat().st_size):
-            # The same bytes are there (the state was lost, say): recorded as a copy, not made again.
-            self._previous_derived[key] = {"source": _stat_key(source), "recipe": _COPY_RECIPE,
-                                           "output": _stat_key(self.root / key)}
+            # The same bytes are there (the state was lost, or the source touched): recorded, not copied again.
+            self._claim(key)
+            self._derived[key] = {"source": _stat_key(source), "recipe": _COPY_RECIPE, "output": _stat_key(self.root / key)}
+            return
         self.derive(key, source, _COPY_RECIPE, lambda partial: shutil.copyfile(source, partial))
 
     def derive(self, key: str, source: Path, recipe: str, make: Callable[[Path], None]) -> None:

@@ -162,7 +162,7 @@ class Document:
 def plan(show: Show, episodes: Sequence[Episode], layout: Layout, media: Media, cache: BuildCache) -> list[Document]:
     """Every feed document, archive pages first and feed.xml last. An episode's <item> comes from
     the cache while nothing it is made from changed: a new episode renders one item, not thousands."""
-    show_inputs = cache_digest(show, layout)
+    show_inputs = cache_digest(show.without_live(), layout)  # an item never shows a live stream
 
     def item_inputs(episode: Episode) -> str:
         keys = [layout.audio_key(episode), *(layout.alternate_key(episode, a.path) for a in episode.alternates)]
@@ -174,7 +174,7 @@ def plan(show: Show, episodes: Sequence[Episode], layout: Layout, media: Media, 
     documents = []
     for page in pages(episodes, show.feed.episode_limit):
         inputs = [item_inputs(episode) for episode in page.episodes]
-        page_inputs = cache_digest("feed", show_inputs, page.key, page.links, trailer_inputs, inputs)
+        page_inputs = cache_digest("feed", show_inputs, show.podcasting.live, page.key, page.links, trailer_inputs, inputs)
         documents.append(Document(page.key, page_inputs, _chunks(show, page, trailers, layout, media, cache, inputs)))
     return sorted(documents, key=lambda document: document.key == FEED_KEY)
 
@@ -199,12 +199,14 @@ def _chunks(show: Show, page: Page, trailers: list[Episode], layout: Layout, med
     yield tail
 
 
-_ITEM_START, _ITEM_END = b"\n    <item>\n", b"\n    </item>\n"
 _ITEM_BATCH = 200
+_PARSER = etree.XMLParser(strip_cdata=False, resolve_entities=False, no_network=True, huge_tree=True)
+_DECLARATIONS = re.compile(rb"^<item(?: xmlns:\w+=\"[^\"]*\")*>")
 
 
 def _items_xml(show: Show, episodes: list[Episode], layout: Layout, media: Media) -> list[bytes]:
-    """Each episode's <item> as it stands in a pretty-printed feed, cut out of one document that holds them all."""
+    """Each episode's <item> exactly as it stands in a pretty-printed feed, taken from one document
+    that holds them all (read back by lxml: no text in an item can move where one item ends)."""
     if not episodes:
         return []
     generator = _generator()
@@ -216,15 +218,10 @@ def _items_xml(show: Show, episodes: list[Episode], layout: Layout, media: Media
     generator.podcasting.describe(show, layout, media, [], is_current=False)
     for episode in episodes:
         _add_item(generator, show, episode, layout, media)
-    xml = generator.rss_str(pretty=True, encoding="UTF-8")
-    items, position = [], xml.find(_ITEM_START)
-    while position >= 0:
-        end = xml.index(_ITEM_END, position) + len(_ITEM_END)
-        items.append(xml[position + 1:end])
-        position = xml.find(_ITEM_START, end - 1)
-    # An item's text is escaped or in CDATA, and notes allow no <item> tag: the cut cannot go wrong.
-    assert len(items) == len(episodes), "every item is cut out of the feed document"
-    return items
+    channel = etree.fromstring(generator.rss_str(pretty=True, encoding="UTF-8"), _PARSER).find("channel")
+    # Standing alone, an item would declare the namespaces the feed declares once on <rss>.
+    return [b"    " + _DECLARATIONS.sub(b"<item>", etree.tostring(item, encoding="UTF-8", with_tail=False)) + b"\n"
+            for item in channel.iterfind("item")]
 
 
 def _split_channel(xml: bytes) -> tuple[bytes, bytes]:

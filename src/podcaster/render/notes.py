@@ -98,7 +98,8 @@ class RenderedAhead:
     Parsing Markdown is pure Python, and on a first build of a long archive it is most of the
     pages' time: worker processes take it to the other cores. Only a few batches are out at a
     time, and each is put in the cache as it comes back, so memory stays flat however many
-    episodes there are. `collect()` between other work, `finish()` before the pages render."""
+    episodes there are. Use it as a context manager; `collect()` between other work, `finish()`
+    before the pages render. Whatever the workers fail to do, the pages render themselves."""
 
     _MINIMUM = 64  # fewer notes than this render faster here than a worker process starts
     _BATCH = 32
@@ -110,12 +111,17 @@ class RenderedAhead:
         self._out: list[tuple[list[Wanted], Future]] = []
         self._pool: ProcessPoolExecutor | None = None
         if len(self._waiting) >= self._MINIMUM and workers > 0:
-            # forkserver, not fork: the build may already run threads (the artwork's).
-            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+            self._pool = ProcessPoolExecutor(workers, mp_context=_worker_context())
             self._in_flight = self._IN_FLIGHT * workers
-            self.collect()
         else:
             self._waiting = []
+
+    def __enter__(self) -> RenderedAhead:
+        self.collect()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop()
 
     def collect(self) -> None:
         """Keep what came back, and send more."""
@@ -123,28 +129,48 @@ class RenderedAhead:
             return
         while self._out and self._out[0][1].done():
             self._keep(*self._out.pop(0))
-        while self._waiting and len(self._out) < self._in_flight:
+        while self._pool is not None and self._waiting and len(self._out) < self._in_flight:
             batch, self._waiting = self._waiting[:self._BATCH], self._waiting[self._BATCH:]
-            self._out.append((batch, self._pool.submit(_render_batch, [(w.markdown, w.player) for w in batch])))
+            try:
+                self._out.append((batch, self._pool.submit(_render_batch, [(w.markdown, w.player) for w in batch])))
+            except RuntimeError as e:  # a broken pool refuses work
+                self._give_up(e)
 
     def finish(self) -> None:
-        if self._pool is None:
-            return
-        try:
-            while self._out:
+        """Wait for everything sent, and keep it."""
+        while self._pool is not None and (self._out or self._waiting):
+            if self._out:
                 self._keep(*self._out.pop(0))
-                self.collect()
-        finally:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+            self.collect()
+        self._stop()
 
-    @staticmethod
-    def _keep(batch: list[Wanted], future: Future) -> None:
+    def _keep(self, batch: list[Wanted], future: Future) -> None:
+        try:
+            rendered = future.result()
+        except Exception as e:  # a worker died, or cannot start here: the pages render their notes
+            self._give_up(e)
+            return
         if _cache is None:
             return
-        for wanted, (page, plain) in zip(batch, future.result()):
+        for wanted, (page, plain) in zip(batch, rendered):
             _cache.put("notes", _cache_key(wanted.markdown, wanted.player), page, wanted.owner)
             _cache.put("notes", _cache_key(wanted.markdown, None), plain, wanted.owner)
+
+    def _give_up(self, error: Exception) -> None:
+        log.warning("notes are rendered in this process only (the worker processes failed: %s)", error)
+        self._waiting, self._out = [], []
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    # forkserver, not fork: the build may already run threads (the pictures'); spawn where there is no forkserver.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
 
 
 def _render_batch(batch: list[tuple[str, Player]]) -> list[tuple[str, str]]:

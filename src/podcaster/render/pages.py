@@ -202,8 +202,9 @@ class _SiteRenderer:
             "seasons": [Link(f"Season {number}", self._season_url(number)) for number in sorted(self.seasons.members)],
         }
         # What every page depends on besides its own episodes: the show's settings, every
-        # template, and the lists of series, speakers and seasons that each page links to.
-        self.site_inputs = cache_digest(show, templates.digest(), self.site)
+        # template, and the lists of series, speakers and seasons that each page links to. Live
+        # streams only show on the live page: announcing one does not remake thousands of pages.
+        self.site_inputs = cache_digest(show.without_live(), templates.digest(), self.site)
 
     def pages(self) -> list[Page]:
         self._home()
@@ -328,7 +329,9 @@ class _SiteRenderer:
                 next_url=urls[position + 1] if position + 1 < len(chunks) else None, next_label=labels[1],
             )
             self._add(self.layout.listing_key(section, number),
-                      [section, heading, intro, about, listing.previous_url, listing.next_url, self._fingerprints(shown)],
+                      # The list's own page says how many episodes the list has.
+                      [section, heading, intro, about, listing.previous_url, listing.next_url, self._fingerprints(shown),
+                       len(members) if number is None else None],
                       lambda listing=listing, number=number, count=len(members): self._listing_html(
                           section, listing, number, count, about),
                       urls[position], max((e.date for e in shown), default=None))
@@ -375,7 +378,7 @@ class _SiteRenderer:
         """The streams announced in [[live]] that have not ended: what is on, or coming, and where to follow it."""
         streams = sorted((live for live in self.show.podcasting.live if live.status != "ended"), key=lambda l: l.start)
         if streams:
-            self._add(LIVE_KEY, (), lambda: self._live_html(streams), self.layout.url(LIVE_DIR_KEY))
+            self._add(LIVE_KEY, streams, lambda: self._live_html(streams), self.layout.url(LIVE_DIR_KEY))
 
     def _live_html(self, streams: list) -> str:
         head = Head(
