@@ -146,15 +146,21 @@ class BuildCache:
 
     def has(self, table: str, key: str) -> bool:
         """Whether there is an entry under `key` (without reading it)."""
-        if self._pending and (table, key) in self._pending:
-            return True
+        return key in self.present(table, [key])
+
+    def present(self, table: str, keys: list[str]) -> set[str]:
+        """Which of `keys` have an entry (asked a few hundred at a time, not one by one)."""
+        found = {key for key in keys if self._pending and (table, key) in self._pending}
         if self._connection is None:
-            return False
+            return found
         try:
-            return self._connection.execute(f"SELECT 1 FROM {table} WHERE key = ?", (key,)).fetchone() is not None
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                query = f"SELECT key FROM {table} WHERE key IN ({','.join('?' * len(chunk))})"
+                found.update(key for (key,) in self._connection.execute(query, chunk))
         except sqlite3.DatabaseError as e:
             self._give_up(e)
-            return False
+        return found
 
     def put(self, table: str, key: str, value: Any, owner: str | None = None) -> None:
         """Keep `value` under `key`; with an `owner` (an episode's fingerprint), it is kept as long as

@@ -112,7 +112,7 @@ def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None
     loaded = [episode for source in discover(episodes_dir, report)
               if (episode := _load_remembered(source, report, cache, rules))]
     _check_unique_guids(loaded, report)
-    return sorted(loaded, key=lambda e: (e.date, e.slug))
+    return sorted(loaded, key=Episode.order)
 
 
 def _load_remembered(source: Path, report: Report, cache: BuildCache,

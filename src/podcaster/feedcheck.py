@@ -201,21 +201,25 @@ class _EarlierItems:
     show can have thousands)."""
 
     def __init__(self, items: Sequence[feed.PublishedItem]) -> None:
+        self._items = items
         self._by_url: dict[str, feed.PublishedItem] = {}
-        self._by_slug: dict[str, feed.PublishedItem] = {}
+        self._by_slug: dict[str, feed.PublishedItem] | None = None  # made when a URL is not found
         for item in reversed(items):  # the first item wins, as it did when they were searched in order
             for url in (item.enclosure_url, item.link):
                 if url:
                     self._by_url[url] = item
-            for slug in (_slug_of(item.link), _slug_of(item.enclosure_url)):
-                if slug:
-                    self._by_slug[slug] = item
 
     def of(self, episode: Episode, layout: Layout) -> feed.PublishedItem | None:
         """The item an earlier feed had for `episode`: same audio URL, same page URL, or same slug."""
         for url in (layout.url(layout.audio_key(episode)), layout.page_url(episode)):
             if url in self._by_url:
                 return self._by_url[url]
+        if self._by_slug is None:
+            self._by_slug = {}
+            for item in reversed(self._items):
+                for slug in (_slug_of(item.link), _slug_of(item.enclosure_url)):
+                    if slug:
+                        self._by_slug[slug] = item
         return self._by_slug.get(episode.slug)
 
 

@@ -315,5 +315,10 @@ class Episode:
     inputs: tuple[Path, ...] = ()
     fingerprint: str = ""
 
+    def order(self) -> tuple[float, str]:
+        """Where the episode stands among the others: by date, then slug (a timestamp, because
+        sorting thousands of time-zone-aware datetimes is slow)."""
+        return self.date.timestamp(), self.slug
+
     def is_published(self, now: datetime) -> bool:
         return not self.draft and self.date <= now

@@ -128,7 +128,7 @@ def pages(episodes: Sequence[Episode], limit: int | None) -> list[Page]:
     Archive page k holds the k-th `limit` episodes counted from the oldest, so it is always full and
     stays as it is when new episodes come; the newest archive page may repeat some episodes of
     feed.xml, which readers merge by GUID."""
-    oldest_first = sorted(episodes, key=lambda e: (e.date, e.slug))
+    oldest_first = sorted(episodes, key=Episode.order)
     if limit is None or len(oldest_first) <= limit:
         return [Page(FEED_KEY, tuple(reversed(oldest_first)), ())]
     count = math.ceil((len(oldest_first) - limit) / limit)
@@ -183,7 +183,8 @@ def _chunks(show: Show, page: Page, trailers: list[Episode], layout: Layout, med
             inputs: list[str]) -> Iterator[bytes]:
     head, tail = _split_channel(_channel(show, page, trailers, layout, media).rss_str(pretty=True, encoding="UTF-8"))
     yield head
-    missing = [(key, episode) for key, episode in zip(inputs, page.episodes) if not cache.has("items", key)]
+    cached = cache.present("items", inputs)
+    missing = [(key, episode) for key, episode in zip(inputs, page.episodes) if key not in cached]
     rendered: dict[str, bytes] = {}
     for key, episode in zip(inputs, page.episodes):
         if key not in rendered and missing and missing[0][0] == key:
@@ -406,7 +407,7 @@ class _PodcastShow(BaseExtension):
             _location(channel, extras.location)
         if extras.license:
             _license(channel, extras.license)
-        for trailer in sorted(self.trailers, key=lambda e: (e.date, e.slug), reverse=True):
+        for trailer in sorted(self.trailers, key=Episode.order, reverse=True):
             self._trailer(channel, trailer)
         for txt in extras.txt:
             _podcast(channel, "txt", txt.text, {"purpose": txt.purpose})

@@ -106,8 +106,9 @@ class RenderedAhead:
     _IN_FLIGHT = 4  # batches per worker
 
     def __init__(self, wanted: list[Wanted], workers: int) -> None:
-        cache = _cache
-        self._waiting = [w for w in wanted if cache is not None and not cache.has("notes", _cache_key(w.markdown, w.player))]
+        keys = [_cache_key(w.markdown, w.player) for w in wanted]
+        cached = _cache.present("notes", keys) if _cache is not None else set(keys)
+        self._waiting = [w for w, key in zip(wanted, keys) if key not in cached]
         self._out: list[tuple[list[Wanted], Future]] = []
         self._pool: ProcessPoolExecutor | None = None
         if len(self._waiting) >= self._MINIMUM and workers > 0:

@@ -175,15 +175,15 @@ def plan(show: Show, episodes: Sequence[Episode], layout: Layout, templates: Tem
 class _SiteRenderer:
     def __init__(self, show: Show, episodes: Sequence[Episode], layout: Layout, templates: Templates) -> None:
         self.show, self.layout, self.templates = show, layout, templates
-        self.chronological = sorted(episodes, key=lambda e: (e.date, e.slug))
+        self.chronological = sorted(episodes, key=Episode.order)
         self.home_url = layout.public_url
         self.planned: dict[str, Page] = {}
         self.sitemap: list[SitemapEntry] = []
-        self.cards = {e.slug: self._card(e) for e in self.chronological}
+        self._cards: dict[str, Card] = {}  # made when a page to render shows them
         self.series = _Groups(self.chronological, lambda e: [e.series] if e.series else [])
         self.speakers = _Groups(self.chronological, lambda e: list(e.speakers))
         self.seasons = _Groups(self.chronological, lambda e: [e.season] if e.season is not None else [])
-        self.latest = [self.cards[e.slug] for e in reversed(self.chronological[-LATEST_COUNT:])]
+        self.latest = list(reversed(self.chronological[-LATEST_COUNT:]))
         self.artwork_url = layout.url(layout.artwork_key)
         self.artwork_alt = f"The artwork of {show.title}"
         self.site = {
@@ -232,7 +232,7 @@ class _SiteRenderer:
 
     def _home(self) -> None:
         self._add("index.html", self._fingerprints(self.latest), self._home_html, self.home_url,
-                  self.latest[0].model.date if self.latest else None)
+                  self.latest[0].date if self.latest else None)
 
     def _home_html(self) -> str:
         head = Head(
@@ -246,7 +246,8 @@ class _SiteRenderer:
                 jsonld.podcast_series(self.show, self.home_url, self.artwork_url, self.site["feed_url"]),
             ),
         )
-        return self._render("index.html", head, latest=self.latest, picture=self._picture(None, self.artwork_alt))
+        return self._render("index.html", head, latest=[self._card(e) for e in self.latest],
+                            picture=self._picture(None, self.artwork_alt))
 
     def _episode(self, episode: Episode, index: int) -> None:
         older = self.chronological[index - 1] if index > 0 else None
@@ -254,13 +255,13 @@ class _SiteRenderer:
         related = self._related(episode)
         shown = [episode, older, newer, *related]
         self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
-                  lambda: self._episode_html(episode, older, newer, related), self.cards[episode.slug].url, episode.date,
+                  lambda: self._episode_html(episode, older, newer, related), self.layout.page_url(episode), episode.date,
                   notes.Wanted(episode.notes, self._player(episode), episode.fingerprint))
 
     def _episode_html(self, episode: Episode, older: Episode | None, newer: Episode | None,
                       related: list[Episode]) -> str:
         layout = self.layout
-        card = self.cards[episode.slug]
+        card = self._card(episode)
         audio_url = layout.url(layout.audio_key(episode))
         speakers = [Link(name, self._speaker_url(name)) for name in episode.speakers]
         chapters = [_moment(c.start, c.title, audio_url, url=c.url) for c in episode.chapters]
@@ -279,9 +280,9 @@ class _SiteRenderer:
             series=Link(episode.series, self._series_url(episode.series)) if episode.series else None,
             season=Link(f"Season {episode.season}", self._season_url(episode.season))
             if episode.season is not None else None,
-            older=self.cards[older.slug] if older else None,
-            newer=self.cards[newer.slug] if newer else None,
-            related=[self.cards[e.slug] for e in related],
+            older=self._card(older) if older else None,
+            newer=self._card(newer) if newer else None,
+            related=[self._card(e) for e in related],
         )
         trail = [Link("Home", self.home_url), Link("All episodes", self.site["archive_url"]), Link(episode.title, card.url)]
         image = layout.image_url(episode)
@@ -322,19 +323,23 @@ class _SiteRenderer:
         labels = ("Earlier episodes", "Later episodes") if serial else ("Newer episodes", "Older episodes")
         for position, (number, start, end) in enumerate(chunks):
             shown = members[start:end] if serial else list(reversed(members[start:end]))
-            listing = Listing(
-                heading=heading, intro=intro, cards=[self.cards[e.slug] for e in shown],
-                first_number=start + 1, last_number=end,
-                previous_url=urls[position - 1] if position > 0 else None, previous_label=labels[0],
-                next_url=urls[position + 1] if position + 1 < len(chunks) else None, next_label=labels[1],
-            )
+            previous_url = urls[position - 1] if position > 0 else None
+            next_url = urls[position + 1] if position + 1 < len(chunks) else None
+
+            def render(shown=shown, start=start, end=end, number=number, previous_url=previous_url,
+                       next_url=next_url) -> str:
+                listing = Listing(
+                    heading=heading, intro=intro, cards=[self._card(e) for e in shown],
+                    first_number=start + 1, last_number=end,
+                    previous_url=previous_url, previous_label=labels[0], next_url=next_url, next_label=labels[1],
+                )
+                return self._listing_html(section, listing, number, len(members), about)
+
             self._add(self.layout.listing_key(section, number),
                       # The list's own page says how many episodes the list has.
-                      [section, heading, intro, about, listing.previous_url, listing.next_url, self._fingerprints(shown),
+                      [section, heading, intro, about, previous_url, next_url, self._fingerprints(shown),
                        len(members) if number is None else None],
-                      lambda listing=listing, number=number, count=len(members): self._listing_html(
-                          section, listing, number, count, about),
-                      urls[position], max((e.date for e in shown), default=None))
+                      render, urls[position], max((e.date for e in shown), default=None))
 
     def _listing_html(self, section: str, listing: Listing, number: int | None, count: int, about: dict | None) -> str:
         url = self.layout.listing_url(section, number)
@@ -372,7 +377,7 @@ class _SiteRenderer:
             image=self.artwork_url,
             image_alt=self.artwork_alt,
         )
-        return self._render("404.html", head, latest=self.latest)
+        return self._render("404.html", head, latest=[self._card(e) for e in self.latest])
 
     def _live(self) -> None:
         """The streams announced in [[live]] that have not ended: what is on, or coming, and where to follow it."""
@@ -406,13 +411,18 @@ class _SiteRenderer:
             self.sitemap.append(SitemapEntry(url, lastmod.isoformat() if lastmod else None))
 
     @staticmethod
-    def _fingerprints(shown: Iterable[Episode | Card]) -> list[str]:
-        return [(item.model if isinstance(item, Card) else item).fingerprint for item in shown]
+    def _fingerprints(shown: Iterable[Episode]) -> list[str]:
+        return [episode.fingerprint for episode in shown]
 
     def _player(self, episode: Episode) -> notes.Player:
         return notes.Player(self.layout.url(self.layout.audio_key(episode)), episode.audio_info.duration)
 
     def _card(self, episode: Episode) -> Card:
+        if episode.slug not in self._cards:
+            self._cards[episode.slug] = self._new_card(episode)
+        return self._cards[episode.slug]
+
+    def _new_card(self, episode: Episode) -> Card:
         duration = episode.audio_info.duration
         return Card(
             model=episode,
