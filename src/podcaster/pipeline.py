@@ -163,13 +163,13 @@ def tagging_plan(loaded: Loaded) -> list[TagPlan]:
     plans = []
     for episode in loaded.published:
         key = layout.audio_key(episode)
-        if writer.is_current(key, episode.audio, _recipe(tags_for(episode, show, layout))):
+        tags = tags_for(episode, show, layout)
+        if writer.is_current(key, episode.audio, _recipe(tags)):
             plans.append(TagPlan(key, True, (), False))
             continue
         copy = show.output_dir / key
         baseline = copy if copy.is_file() else episode.audio
-        plans.append(TagPlan(key, False, audio.plan(baseline, tags_for(episode, show, layout)).changes,
-                             not copy.is_file()))
+        plans.append(TagPlan(key, False, audio.plan(baseline, tags).changes, not copy.is_file()))
     return plans
 
 
@@ -361,7 +361,7 @@ def _write_site(loaded: Loaded, writer: SiteWriter, build_cache: BuildCache, lay
         with notes.RenderedAhead(wanted, max(1, (os.cpu_count() or 1) - 1)) as ahead:
             writer.copy(layout.artwork_key, show.artwork)
             media = feed.Media(sizes={}, integrity={})
-            show_inputs = cache.digest(show, layout)
+            show_inputs = cache.digest(show.without_live(), layout)  # a chapters file never shows a live stream
             for episode in loaded.published:
                 audio_key = layout.audio_key(episode)
                 _write_tagged_audio(writer, audio_key, episode, show, layout)
