@@ -169,3 +169,32 @@ def test_slow_down_answers_are_retried_with_backoff(bucket_show: BucketShow, s3_
 ])
 def test_content_types_of_chapters_transcripts_and_sitemap(key: str, content_type: str):
     assert mediatypes.content_type(key) == content_type
+
+
+def test_a_few_changed_files_among_many_are_looked_up_not_listed(s3_calls: S3Calls, storage: S3Storage,
+                                                                  tmp_path: Path):
+    """A new episode in an archive of thousands: asking about its handful of files costs a request
+    each; listing the bucket would cost one per thousand objects."""
+    from podcaster import publishing
+    from podcaster.storage.base import ManifestEntry
+
+    site = tmp_path / "site"
+    site.mkdir()
+    entries = {}
+    for name, text in (("stored-before.txt", "stored by a publish that stopped"), ("recorded.txt", "published"),
+                       ("new.txt", "not published yet")):
+        (site / name).write_text(text, encoding="utf-8")
+        entries[name] = ManifestEntry(hashlib.sha256(text.encode()).hexdigest(), len(text))
+    etags = storage.upload_all([_upload(site / "stored-before.txt", "stored-before.txt", entries["stored-before.txt"].sha256),
+                                _upload(site / "recorded.txt", "recorded.txt", entries["recorded.txt"].sha256)], Recorded())
+    recorded = {f"episodes/{n:05d}/index.html": ManifestEntry("0" * 64, 100, "etag") for n in range(5000)}
+    recorded["recorded.txt"] = ManifestEntry(entries["recorded.txt"].sha256, entries["recorded.txt"].size,
+                                             etags["recorded.txt"])
+    s3_calls.clear()
+
+    plan = publishing.plan(entries, site, recorded, storage, PublishSettings(storage.description, "https://x.org/"),
+                           prune=False, verify=False)
+    assert sorted(s3_calls.keys("HeadObject", prefix="site/")) == ["new.txt", "stored-before.txt"]
+    assert "ListObjectsV2" not in s3_calls.operations()
+    assert [upload.key for upload in plan.uploads] == ["new.txt"]
+    assert set(plan.found) == {"stored-before.txt"}  # its SHA-256 came with the lookup: asked once

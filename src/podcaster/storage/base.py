@@ -47,10 +47,11 @@ def manifest_from_json(raw: bytes, where: str) -> Manifest:
 
 @dataclass(frozen=True)
 class StoredObject:
-    """What a listing of the target says about one object, without reading it."""
+    """What the target says about one object, without reading it."""
 
     size: int
     etag: str
+    sha256: str | None = None  # the digest it was stored with, when the answer carried it (an S3 HEAD does)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ class Storage(Protocol):
 
     def list_objects(self) -> dict[str, StoredObject]:
         """Every object under the target, by key (the manifest left out)."""
+
+    def find_objects(self, keys: list[str]) -> dict[str, StoredObject]:
+        """Those of `keys` the target holds, by key, asked about one by one."""
 
     def stored_sha256(self, key: str) -> str | None:
         """The SHA-256 the object under `key` was stored with; None when there is none to tell."""

@@ -48,6 +48,10 @@ class LocalStorage:
                 for path in sorted(self.root.rglob("*"))
                 if path.is_file() and path.relative_to(self.root).as_posix() != MANIFEST_KEY}
 
+    def find_objects(self, keys: list[str]) -> dict[str, StoredObject]:
+        paths = {key: self._path(key) for key in keys}
+        return {key: StoredObject(path.stat().st_size, _stamp(path)) for key, path in paths.items() if path.is_file()}
+
     def stored_sha256(self, key: str) -> str | None:
         path = self._path(key)
         return sha256_of(path) if path.is_file() else None

@@ -120,16 +120,28 @@ class S3Storage:
             raise self._error(e, "list the bucket") from e
         return objects
 
+    def find_objects(self, keys: list[str]) -> dict[str, StoredObject]:
+        found = {}
+        for key in keys:
+            head = self._head(key)
+            if head is not None:
+                found[key] = StoredObject(head["ContentLength"], _bare_etag(head["ETag"]),
+                                          head.get("Metadata", {}).get(SHA256_METADATA))
+        return found
+
     def stored_sha256(self, key: str) -> str | None:
+        head = self._head(key)
+        return head.get("Metadata", {}).get(SHA256_METADATA) if head is not None else None
+
+    def _head(self, key: str) -> dict | None:
         try:
-            head = self._client.head_object(Bucket=self.bucket, Key=self._key(key))
+            return self._client.head_object(Bucket=self.bucket, Key=self._key(key))
         except ClientError as e:
             if _code(e) in _NOT_FOUND:
                 return None
             raise self._error(e, f"check {key}") from e
         except BotoCoreError as e:
             raise self._error(e, f"check {key}") from e
-        return head.get("Metadata", {}).get(SHA256_METADATA)
 
     def upload_all(self, uploads: list[Upload], progress: TransferProgress) -> dict[str, str | None]:
         failures: list[tuple[Upload, Exception]] = []
