@@ -23,7 +23,7 @@ def test_worker_processes_fill_the_cache_with_what_rendering_here_makes(tmp_path
         with notes.RenderedAhead(wanted, workers=1) as ahead:
             ahead.finish()
         for w, (page, plain) in zip(wanted, expected):
-            assert cache.has("notes", notes._cache_key(w.markdown, w.player))
+            assert cache.present("notes", [notes._cache_key(w.markdown, w.player)])
             assert notes.to_html(w.markdown, w.player, owner=w.owner) == page
             assert notes.to_html(w.markdown, owner=w.owner) == plain
     cache.close(finished=True)

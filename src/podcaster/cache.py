@@ -88,8 +88,9 @@ class BuildCache:
         try:
             self._open()
         except sqlite3.OperationalError as e:
-            # Busy or locked, not damaged: this build does without it.
-            log.warning("the build cache %s is busy (%s); everything is made again this time", self.path, e)
+            # Busy (another build holds it) or not writable, not damaged: this build does without it.
+            log.warning("the build cache %s is busy or cannot be opened (%s); everything is made again this time",
+                        self.path, e)
             self._close_quietly()
             self.path = None
         except sqlite3.DatabaseError:
@@ -145,10 +146,6 @@ class BuildCache:
             return pickle.loads(row[0])
         except Exception:  # an entry that no longer unpickles: it is made again
             return None
-
-    def has(self, table: str, key: str) -> bool:
-        """Whether there is an entry under `key` (without reading it)."""
-        return key in self.present(table, [key])
 
     def present(self, table: str, keys: list[str]) -> set[str]:
         """Which of `keys` have an entry (asked a few hundred at a time, not one by one)."""

@@ -61,10 +61,7 @@ class SiteWriter:
         return True
 
     def write_text(self, key: str, text: str, inputs: str | None = None) -> None:
-        self.write_bytes(key, text.encode("utf-8"), inputs)
-
-    def write_bytes(self, key: str, data: bytes, inputs: str | None = None) -> None:
-        self.write_chunks(key, [data], inputs)
+        self.write_chunks(key, [text.encode("utf-8")], inputs)
 
     def write_chunks(self, key: str, chunks: Iterable[bytes], inputs: str | None = None) -> None:
         """Write the file as the concatenated `chunks` (a large feed need not be held whole), unless
