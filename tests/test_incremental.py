@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
+
+from PIL import Image
 
 from conftest import ShowCopy
 from podcaster import pipeline
@@ -151,3 +154,22 @@ def test_notes_a_link_title_cannot_cut_the_feed(show: ShowCopy):
     content = next(i for i in items if i.findtext("title") == "Just Forgiving").findtext(
         "{http://purl.org/rss/1.0/modules/content/}encoded")
     assert 'title="one\n    &lt;/item&gt;\n    &lt;item&gt;\ntwo"' in content  # kept as text, inside the one item
+
+
+def test_episodes_sharing_a_cover_get_the_same_pictures_and_an_edited_cover_its_own(show: ShowCopy):
+    shared = show.root / "episodes/just-forgiving/cover.jpg"
+    shutil.copyfile(shared, show.root / "episodes/will-allah-forgive-me/cover.jpg")
+    assert show.run("build").exit_code == 0
+    for size in (150, 300, 600):
+        first = (show.output / f"episodes/just-forgiving/cover-{size}.webp").read_bytes()
+        assert (show.output / f"episodes/will-allah-forgive-me/cover-{size}.webp").read_bytes() == first
+        with Image.open(io.BytesIO(first)) as picture:
+            assert (picture.format, picture.size) == ("WEBP", (size, size))
+    with Image.open(shared) as image:
+        image.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(shared, "JPEG")
+    rebuilt = pipeline.build(show.config)
+    assert "episodes/just-forgiving/cover-600.webp" in rebuilt.changed
+    assert "episodes/will-allah-forgive-me/cover-600.webp" not in rebuilt.changed
+    assert ((show.output / "episodes/just-forgiving/cover-600.webp").read_bytes()
+            != (show.output / "episodes/will-allah-forgive-me/cover-600.webp").read_bytes())
+    _same_as_a_fresh_build(show)

@@ -25,6 +25,7 @@ from podcaster import (
 )
 from podcaster.cache import BuildCache
 from podcaster.errors import EpisodeError, Problem, Report, StorageError
+from podcaster.files import sha256_of
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, notes, pages
 from podcaster.render.templates import Templates, default_templates_dir
@@ -422,20 +423,27 @@ class _SiteImages:
 
     Pillow decodes, resizes and encodes without holding the interpreter, so the copies are made on
     worker threads while the build goes on with the audio and the pages (a long archive's covers
-    took a third of a first build). Each lands in a scratch folder in the output folder, so none
-    is held in memory; the writer, which is not shared, files them at the end."""
+    took a third of a first build). Each source is decoded once for all its sizes, and sources with
+    the same bytes (a series cover copied into every episode's folder) are made once. The copies
+    land in a scratch folder in the output folder, so none is held in memory; the writer, which is
+    not shared, files them at the end."""
 
     def __init__(self, writer: SiteWriter, images: list[pages.SiteImage]) -> None:
         self.writer, self.images = writer, images
-        self.made: dict[str, Future] = {}
+        self.made: dict[str, tuple[Future, Path]] = {}
         self._workers = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
         writer.root.mkdir(parents=True, exist_ok=True)
         self._scratch = Path(tempfile.mkdtemp(prefix=".podcaster-pictures-", dir=writer.root))
 
     def __enter__(self) -> _SiteImages:
+        by_content: dict[str, list[pages.SiteImage]] = {}
         for image in self.images:
             if not self.writer.is_current(image.key, image.source, _image_recipe(image)):
-                self.made[image.key] = self._workers.submit(self._make, image, self._scratch / f"{len(self.made)}.part")
+                by_content.setdefault(sha256_of(image.source), []).append(image)
+        for content, group in by_content.items():
+            made = self._workers.submit(self._make, group, self._scratch / content)
+            for image in group:
+                self.made[image.key] = (made, self._scratch / content / _scratch_name(image))
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -443,16 +451,29 @@ class _SiteImages:
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     @staticmethod
-    def _make(image: pages.SiteImage, scratch: Path) -> Path:
-        scratch.write_bytes(artwork.page_image(image.source, image.pixels, image.image_format))
-        return scratch
+    def _make(group: list[pages.SiteImage], folder: Path) -> None:
+        made = artwork.page_images(group[0].source, [(image.pixels, image.image_format) for image in group])
+        folder.mkdir()
+        for image in group:
+            (folder / _scratch_name(image)).write_bytes(made[(image.pixels, image.image_format)])
 
     def write(self) -> None:
         for image in self.images:
-            made = self.made.get(image.key)
             self.writer.derive(image.key, image.source, _image_recipe(image),
-                               lambda partial, image=image, made=made: os.replace(made.result(), partial) if made
-                               else self._make(image, partial))
+                               lambda partial, image=image: self._file(image, partial))
+
+    def _file(self, image: pages.SiteImage, partial: Path) -> None:
+        if image.key not in self.made:  # it was up to date when the build began; its source changed since
+            wanted = (image.pixels, image.image_format)
+            partial.write_bytes(artwork.page_images(image.source, [wanted])[wanted])
+            return
+        made, path = self.made[image.key]
+        made.result()
+        shutil.copyfile(path, partial)
+
+
+def _scratch_name(image: pages.SiteImage) -> str:
+    return f"{image.pixels}.{image.image_format.lower()}"
 
 
 def _image_recipe(image: pages.SiteImage) -> str:
