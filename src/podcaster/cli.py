@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from dataclasses import dataclass
@@ -424,5 +425,12 @@ def _rebuild_preview(config_path: Path, base_url: str) -> None:
     _show_warnings(built.loaded.warnings)
 
 
+# A build holds a long archive's episodes (millions of objects) while it makes thousands of small
+# ones; at the default thresholds the collector scanned the whole heap again and again, a quarter
+# of a rebuild of 10,000 episodes. Reference cycles are rare here, so it runs far less often.
+_COLLECT_AFTER_ALLOCATIONS = 50_000
+
+
 def main() -> None:
+    gc.set_threshold(_COLLECT_AFTER_ALLOCATIONS, 20, 20)
     cli(prog_name="podcaster")

@@ -165,7 +165,7 @@ def tagging_plan(loaded: Loaded) -> list[TagPlan]:
     for episode in loaded.published:
         key = layout.audio_key(episode)
         tags = tags_for(episode, show, layout)
-        if writer.is_current(key, episode.audio, _recipe(tags)):
+        if writer.is_current(key, episode.audio, _recipe(tags, writer)):
             plans.append(TagPlan(key, True, (), False))
             continue
         copy = show.output_dir / key
@@ -492,7 +492,7 @@ def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Sh
         shutil.copyfile(recording, partial)
         audio.tag(partial, tags)
 
-    writer.derive(key, recording, _recipe(tags), make)
+    writer.derive(key, recording, _recipe(tags, writer), make)
 
 
 def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
@@ -518,12 +518,13 @@ def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:
     )
 
 
-def _recipe(tags: audio.Tags) -> str:
+def _recipe(tags: audio.Tags, writer: SiteWriter) -> str:
     """A digest of everything a tagged copy is made from, its images' size and mtime included:
     editing the notes, say, leaves a large recording alone. Not podcaster's version, unlike the
     build cache's entries: an upgrade must not copy and tag gigabytes of unchanged audio again."""
     images = [tags.cover, *(chapter.image for chapter in tags.chapters)]
-    return hashlib.sha256(repr((tags, [cache.file_stamp(image) for image in images])).encode()).hexdigest()
+    stamps = [writer.source_stamp(image) if image else None for image in images]
+    return hashlib.sha256(repr((tags, [tuple(stamp) if stamp else None for stamp in stamps])).encode()).hexdigest()
 
 
 def _check_tagging_tools(episodes: list[Episode], report: Report) -> None:

@@ -46,6 +46,7 @@ class SiteWriter:
         self._previous_derived: dict[str, dict] = previous.get("derived", {})
         self._derived: dict[str, dict] = {}
         self._files: dict[str, dict] = {}  # what this build knows of a file already: digest, size, stat, inputs
+        self._source_stamps: dict[str, list[int] | None] = {}
 
     # --- rendered files ----------------------------------------------------------------------
 
@@ -101,10 +102,11 @@ class SiteWriter:
     # --- derived files -----------------------------------------------------------------------
 
     def copy(self, key: str, source: Path) -> None:
-        if not self.is_current(key, source, _COPY_RECIPE) and self._holds(key, sha256_of(source), source.stat().st_size):
+        stamp = self.source_stamp(source)
+        if not self.is_current(key, source, _COPY_RECIPE) and stamp and self._holds(key, sha256_of(source), stamp[0]):
             # The same bytes are there (the state was lost, or the source touched): recorded, not copied again.
             self._claim(key)
-            self._derived[key] = {"source": _stat_key(source), "recipe": _COPY_RECIPE, "output": _stat_key(self.root / key)}
+            self._derived[key] = {"source": stamp, "recipe": _COPY_RECIPE, "output": _stat_key(self.root / key)}
             return
         self.derive(key, source, _COPY_RECIPE, lambda partial: shutil.copyfile(source, partial))
 
@@ -119,13 +121,21 @@ class SiteWriter:
                 self._files[key] = previous  # is_current saw the file as it was: its digest stands
             return
         replace_atomically(path, make)
-        self._derived[key] = {"source": _stat_key(source), "recipe": recipe, "output": _stat_key(path)}
+        self._derived[key] = {"source": self.source_stamp(source), "recipe": recipe, "output": _stat_key(path)}
         self.changed.append(key)
 
     def is_current(self, key: str, source: Path, recipe: str) -> bool:
         """Whether `key` was made from this very source with this very recipe, and not changed since."""
         previous = self._previous_derived.get(key)
-        return previous == {"source": _stat_key(source), "recipe": recipe, "output": _stat_key(self.root / key)}
+        return previous == {"source": self.source_stamp(source), "recipe": recipe, "output": _stat_key(self.root / key)}
+
+    def source_stamp(self, source: Path) -> list[int] | None:
+        """The size and mtime of a file the site is made from, as this build first saw it. A source is
+        only read, so it is looked at once: a show artwork is the source of thousands of tagged copies."""
+        path = str(source)
+        if path not in self._source_stamps:
+            self._source_stamps[path] = _stat_key(path)
+        return self._source_stamps[path]
 
     # --- the end of a build ------------------------------------------------------------------
 
@@ -158,7 +168,8 @@ class SiteWriter:
 
     def size(self, key: str) -> int:
         """The byte size of a file this build wrote."""
-        return (self.root / key).stat().st_size
+        derived = self._derived.get(key)
+        return derived["output"][0] if derived and derived["output"] else (self.root / key).stat().st_size
 
     def digest(self, key: str) -> str:
         """The SHA-256 of a file this build wrote, hashed again only if it changed since it was last hashed."""
