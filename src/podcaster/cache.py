@@ -20,14 +20,16 @@ cache is).
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
+import os
 import pickle
 import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 CACHE_FILE = ".podcaster-cache.sqlite"
@@ -54,12 +56,12 @@ def _code_digest() -> str:
 CODE_DIGEST = _code_digest()
 
 
-def file_stamp(path: Path | None) -> tuple[int, int] | None:
+def file_stamp(path: Path | str | None) -> tuple[int, int] | None:
     """A file's size and mtime: what says it changed, as make and rsync judge it; None if missing."""
     if path is None:
         return None
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return None
     return stat.st_size, stat.st_mtime_ns
@@ -173,7 +175,7 @@ class BuildCache:
         if owner is not None:
             self._used_owners[table].add(owner)
         try:
-            pickled = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            pickled = _pickled(value)
         except (pickle.PicklingError, TypeError, AttributeError) as e:  # not a value to keep: made again next time
             log.debug("not cached (%s): %s", table, e)
             return
@@ -213,6 +215,21 @@ class BuildCache:
             log.warning("the build cache %s was not updated (%s); the next build does the work again", self.path, e)
         finally:
             self._close_quietly()
+
+
+class _Pickler(pickle.Pickler):
+    # A path pickles as its parts, and unpickling joins them again: as a string it loads in half
+    # the time, and ten thousand episodes hold some forty thousand paths.
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, PurePath):
+            return type(obj), (str(obj),)
+        return NotImplemented
+
+
+def _pickled(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
 
 
 @contextmanager

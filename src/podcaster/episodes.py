@@ -136,7 +136,9 @@ def _load_remembered(source: Path, report: Report, cache: BuildCache,
     report.errors += own.errors
     report.warnings += own.warnings
     if episode is not None and not own.errors:
-        cache.put("episodes", key, ([(path, file_stamp(path)) for path in episode.inputs], episode, own.warnings))
+        # The paths as strings: they are only stat-ed, and a string unpickles far faster than a Path.
+        stamps = [(str(path), file_stamp(path)) for path in episode.inputs]
+        cache.put("episodes", key, (stamps, episode, own.warnings))
     return episode
 
 
