@@ -72,7 +72,7 @@ def page_images(path: Path, wanted: Sequence[tuple[int, str]]) -> dict[tuple[int
     (pixels, format) wanted: decoded once for all of them."""
     decoded = _decoded(path, max(pixels for pixels, _ in wanted))
     return {(pixels, image_format): _encoded(decoded, pixels, image_format, **_PAGE_OPTIONS[image_format])
-            for pixels, image_format in sorted(set(wanted), reverse=True)}
+            for pixels, image_format in dict.fromkeys(wanted)}
 
 
 _PAGE_OPTIONS = {"WEBP": {"quality": PAGE_WEBP_QUALITY, "method": PAGE_WEBP_METHOD}, "PNG": {"optimize": True}}
