@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 from pathlib import Path
@@ -11,6 +12,7 @@ from PIL import Image
 from conftest import ShowCopy
 from podcaster import pipeline
 from podcaster.cache import CACHE_FILE
+from podcaster.render.pages import SiteImage
 
 
 def _site(folder: Path) -> dict[str, bytes]:
@@ -173,3 +175,20 @@ def test_episodes_sharing_a_cover_get_the_same_pictures_and_an_edited_cover_its_
     assert ((show.output / "episodes/just-forgiving/cover-600.webp").read_bytes()
             != (show.output / "episodes/will-allah-forgive-me/cover-600.webp").read_bytes())
     _same_as_a_fresh_build(show)
+
+
+def test_a_picture_is_made_from_its_own_cover_when_a_shared_one_changed_while_queued(tmp_path: Path):
+    # Two covers with the same bytes are queued as one job; the first is edited before the job
+    # runs. Each picture must still show its own cover as it is now.
+    first, second = tmp_path / "first.jpg", tmp_path / "second.jpg"
+    Image.new("RGB", (800, 800), "navy").save(first, "JPEG")
+    shutil.copyfile(first, second)
+    content = hashlib.sha256(first.read_bytes()).hexdigest()
+    Image.new("RGB", (800, 800), "orange").save(first, "JPEG")
+    group = [SiteImage("a/cover-150.webp", first, 150, "WEBP"), SiteImage("b/cover-150.webp", second, 150, "WEBP")]
+    scratch = [tmp_path / "a.part", tmp_path / "b.part"]
+    pipeline._SiteImages._make(group, content, scratch)
+    for path, colour in zip(scratch, [(255, 165, 0), (0, 0, 128)]):
+        with Image.open(path) as picture:
+            assert picture.size == (150, 150)
+            assert all(abs(got - wanted) < 16 for got, wanted in zip(picture.convert("RGB").getpixel((75, 75)), colour))

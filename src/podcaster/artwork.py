@@ -67,10 +67,11 @@ def _is_plain_small_jpeg(path: Path) -> bool:
         return False
 
 
-def page_images(path: Path, wanted: Sequence[tuple[int, str]]) -> dict[tuple[int, str], bytes]:
+def page_images(path: Path, wanted: Sequence[tuple[int, str]], data: bytes | None = None) -> dict[tuple[int, str], bytes]:
     """The image at most `pixels` wide, as WEBP (pictures on pages) or PNG (icons), for each
-    (pixels, format) wanted: decoded once for all of them."""
-    decoded = _decoded(path, max(pixels for pixels, _ in wanted))
+    (pixels, format) wanted: decoded once for all of them, from `data` when given (the bytes of
+    the file at `path`, as read already)."""
+    decoded = _decoded(path, max(pixels for pixels, _ in wanted), data)
     return {(pixels, image_format): _encoded(decoded, pixels, image_format, **_PAGE_OPTIONS[image_format])
             for pixels, image_format in dict.fromkeys(wanted)}
 
@@ -78,10 +79,10 @@ def page_images(path: Path, wanted: Sequence[tuple[int, str]]) -> dict[tuple[int
 _PAGE_OPTIONS = {"WEBP": {"quality": PAGE_WEBP_QUALITY, "method": PAGE_WEBP_METHOD}, "PNG": {"optimize": True}}
 
 
-def _decoded(path: Path, pixels: int) -> Image.Image:
+def _decoded(path: Path, pixels: int, data: bytes | None = None) -> Image.Image:
     """The image in RGB, decoded at no less than `pixels` where that is cheaper than whole."""
     try:
-        with Image.open(path) as image:
+        with Image.open(path if data is None else io.BytesIO(data)) as image:
             # A JPEG decodes straight at 1/2, 1/4 or 1/8 of its size when that still covers `pixels`:
             # much faster than decoding 1400 px or more to keep 600 of them.
             image.draft("RGB", (pixels, pixels))

@@ -97,7 +97,7 @@ def discover(episodes_dir: Path, report: Report) -> list[Path]:
     found = []
     # scandir knows a folder from a file without a stat for each of thousands of entries.
     with os.scandir(episodes_dir) as entries:
-        folders = sorted(entry.name for entry in entries if entry.is_dir() and not entry.name.startswith("."))
+        folders = sorted(entry.name for entry in entries if not entry.name.startswith(".") and _is_folder(entry))
     for name in folders:
         folder = episodes_dir / name
         source = folder / EPISODE_FILE
@@ -106,6 +106,13 @@ def discover(episodes_dir: Path, report: Report) -> list[Path]:
         else:
             report.warn(folder, "", f"no {EPISODE_FILE} in this folder, so it is not an episode; add one or move the folder")
     return found
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop, say: not an episode folder
+        return False
 
 
 def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None,

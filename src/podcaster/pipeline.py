@@ -24,8 +24,7 @@ from podcaster import (
     recording, scaffold, websub,
 )
 from podcaster.cache import BuildCache
-from podcaster.errors import EpisodeError, Problem, Report, StorageError
-from podcaster.files import sha256_of
+from podcaster.errors import ArtworkError, EpisodeError, Problem, Report, StorageError
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, notes, pages
 from podcaster.render.templates import Templates, default_templates_dir
@@ -436,26 +435,48 @@ class _SiteImages:
         self._scratch = Path(tempfile.mkdtemp(prefix=".podcaster-pictures-", dir=writer.root))
 
     def __enter__(self) -> _SiteImages:
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
         by_content: dict[str, list[pages.SiteImage]] = {}
+        contents: dict[Path, str] = {}  # a cover is the source of three pictures: hashed once
         for image in self.images:
             if not self.writer.is_current(image.key, image.source, _image_recipe(image)):
-                by_content.setdefault(sha256_of(image.source), []).append(image)
+                if image.source not in contents:
+                    contents[image.source] = _content_of(image.source)
+                by_content.setdefault(contents[image.source], []).append(image)
         for content, group in by_content.items():
-            made = self._workers.submit(self._make, group, self._scratch / content)
-            for image in group:
-                self.made[image.key] = (made, self._scratch / content / _scratch_name(image))
-        return self
+            # Each picture gets its own scratch file, which the writer then moves into place.
+            scratch = [self._scratch / f"{len(self.made) + index}.part" for index in range(len(group))]
+            made = self._workers.submit(self._make, group, content, scratch)
+            for image, path in zip(group, scratch):
+                self.made[image.key] = (made, path)
 
     def __exit__(self, *exc_info) -> None:
         self._workers.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     @staticmethod
-    def _make(group: list[pages.SiteImage], folder: Path) -> None:
-        made = artwork.page_images(group[0].source, [(image.pixels, image.image_format) for image in group])
-        folder.mkdir()
-        for image in group:
-            (folder / _scratch_name(image)).write_bytes(made[(image.pixels, image.image_format)])
+    def _make(group: list[pages.SiteImage], content: str, scratch: list[Path]) -> None:
+        """Each picture of `group` (sources that all held the bytes whose SHA-256 is `content`) into
+        its `scratch` file."""
+        first = group[0].source
+        data = _read_image(first)
+        if hashlib.sha256(data).hexdigest() == content:
+            made = artwork.page_images(first, [(image.pixels, image.image_format) for image in group], data)
+            for image, path in zip(group, scratch):
+                path.write_bytes(made[(image.pixels, image.image_format)])
+            return
+        # The first source was edited since it was hashed: the others still hold the old bytes, so
+        # each picture is made from its own source.
+        for image, path in zip(group, scratch):
+            wanted = (image.pixels, image.image_format)
+            path.write_bytes(artwork.page_images(image.source, [wanted])[wanted])
 
     def write(self) -> None:
         for image in self.images:
@@ -469,16 +490,25 @@ class _SiteImages:
             return
         made, path = self.made[image.key]
         made.result()
-        shutil.copyfile(path, partial)
+        os.replace(path, partial)
 
 
-def _scratch_name(image: pages.SiteImage) -> str:
-    return f"{image.pixels}.{image.image_format.lower()}"
+def _read_image(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise ArtworkError(f"{path}: cannot read the image ({e.strerror}); it was there when the build began") from e
+
+
+def _content_of(path: Path) -> str:
+    return hashlib.sha256(_read_image(path)).hexdigest()
 
 
 def _image_recipe(image: pages.SiteImage) -> str:
+    # "decoded-once": sizes below the largest are now resized from the largest decode, which
+    # changes their bytes a little; pictures made before that are made again once.
     return (f"{image.image_format} {image.pixels} webp-quality={artwork.PAGE_WEBP_QUALITY} "
-            f"method={artwork.PAGE_WEBP_METHOD}")
+            f"method={artwork.PAGE_WEBP_METHOD} decoded-once")
 
 
 def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout,

@@ -134,7 +134,10 @@ class SiteWriter:
         only read, so it is looked at once: a show artwork is the source of thousands of tagged copies."""
         path = str(source)
         if path not in self._source_stamps:
-            self._source_stamps[path] = _stat_key(path)
+            try:
+                self._source_stamps[path] = _stat_key(path)
+            except OSError:  # unreadable now (it loaded): whatever was made from it is made again
+                self._source_stamps[path] = None
         return self._source_stamps[path]
 
     # --- the end of a build ------------------------------------------------------------------
