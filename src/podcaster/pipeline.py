@@ -497,7 +497,8 @@ def _read_image(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as e:
-        raise ArtworkError(f"{path}: cannot read the image ({e.strerror}); it was there when the build began") from e
+        raise ArtworkError(f"{path}: cannot read the image ({e.strerror}), which was there when the build began; "
+                           "put it back, or change what names it, and build again") from e
 
 
 def _content_of(path: Path) -> str:
