@@ -475,8 +475,7 @@ class _SiteImages:
         # The first source was edited since it was hashed: the others still hold the old bytes, so
         # each picture is made from its own source.
         for image, path in zip(group, scratch):
-            wanted = (image.pixels, image.image_format)
-            path.write_bytes(artwork.page_images(image.source, [wanted])[wanted])
+            path.write_bytes(_picture_alone(image))
 
     def write(self) -> None:
         for image in self.images:
@@ -485,12 +484,16 @@ class _SiteImages:
 
     def _file(self, image: pages.SiteImage, partial: Path) -> None:
         if image.key not in self.made:  # it was up to date when the build began; its source changed since
-            wanted = (image.pixels, image.image_format)
-            partial.write_bytes(artwork.page_images(image.source, [wanted])[wanted])
+            partial.write_bytes(_picture_alone(image))
             return
         made, path = self.made[image.key]
         made.result()
         os.replace(path, partial)
+
+
+def _picture_alone(image: pages.SiteImage) -> bytes:
+    wanted = (image.pixels, image.image_format)
+    return artwork.page_images(image.source, [wanted])[wanted]
 
 
 def _read_image(path: Path) -> bytes:
