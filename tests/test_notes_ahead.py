@@ -1,30 +1,84 @@
-"""Notes rendered ahead by worker processes are the very notes a page renders itself."""
+"""Show notes stay in their files until asked for, and notes rendered ahead by a worker process
+are the very notes a page renders itself."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
+import pytest
+
+from conftest import REPO
+from podcaster import episodes
 from podcaster.cache import BuildCache
+from podcaster.errors import EpisodeError, Report
+from podcaster.model import Episode
 from podcaster.render import notes
 
+SAMPLE = REPO / "episodes" / "just-forgiving"
 
-def _wanted(count: int) -> list[notes.Wanted]:
+
+def _episode_with_notes(folder: Path, body: str) -> Episode:
+    """The sample episode copied into `folder` (its audio hard-linked), with `body` as its notes."""
+    shutil.copytree(SAMPLE, folder, copy_function=os.link)
+    source = folder / "episode.md"
+    text = source.read_text(encoding="utf-8")
+    front_matter_end = text.index("\n---\n", 4) + len("\n---\n")
+    source.unlink()  # a hard link to the repository's file: write a file of its own
+    source.write_text(text[:front_matter_end] + body, encoding="utf-8")
+    report = Report()
+    episode = episodes.load(source, report)
+    assert episode is not None and not report.errors
+    return episode
+
+
+def test_a_loaded_episode_reads_its_notes_from_its_file_and_refuses_a_file_changed_since(tmp_path: Path):
+    body = "Crlf line one.\r\nAnd *two*, at 1:05.\r\n\r\n"
+    episode = _episode_with_notes(tmp_path / "one", body)
+    assert episode.notes is None  # not held in memory
+    assert episode.markdown() == "Crlf line one.\nAnd *two*, at 1:05.\n"
+    assert 'data-start="65"' in notes.episode_html(episode, notes.Player("https://example.org/a.mp3", 600.0))
+
+    episode.source.write_text(episode.source.read_text(encoding="utf-8") + "An edit.\n", encoding="utf-8")
+    with pytest.raises(EpisodeError, match=r"one/episode\.md: changed since the build read it; build again"):
+        episode.markdown()
+    episode.source.unlink()
+    with pytest.raises(EpisodeError, match=r"episode\.md: cannot be read any more .*; put it back and build again"):
+        episode.markdown()
+
+
+def test_a_worker_process_fills_the_cache_with_what_rendering_here_makes_and_leaves_nothing_running(tmp_path: Path):
     player = notes.Player("https://example.org/episode.mp3", 600.0)
-    return [notes.Wanted(f"## Part {n}\n\nFrom 1:{n % 60:02d} on, *why* it matters ([more](https://example.org/{n})).\n",
-                         player, f"episode-{n}") for n in range(count)]
-
-
-def test_worker_processes_fill_the_cache_with_what_rendering_here_makes(tmp_path: Path):
-    wanted = _wanted(70)  # above the threshold where workers start
-    expected = [(notes.to_html(w.markdown, w.player), notes.to_html(w.markdown)) for w in wanted]
+    loaded = [_episode_with_notes(tmp_path / f"e{n}", f"## Part {n}\n\nFrom 1:{n % 60:02d} on, *why* it matters "
+                                  f"([more](https://example.org/{n})).\n") for n in range(70)]  # above the threshold
+    wanted = [notes.Wanted(episode, player) for episode in loaded]
+    expected = [(notes.to_html(e.markdown(), player), notes.to_html(e.markdown())) for e in loaded]
     cache = BuildCache(tmp_path / "cache.sqlite")
     cache.begin_writing()
+    before = _children()
     with notes.cached_in(cache):
         with notes.RenderedAhead(wanted, workers=1) as ahead:
+            assert len(_children() - before) == 1  # the worker alone: no fork server, no resource tracker
             ahead.finish()
-        for w, (page, plain) in zip(wanted, expected):
-            assert cache.present("notes", [notes._cache_key(w.markdown, w.player)])
-            assert notes.to_html(w.markdown, w.player, owner=w.owner) == page
-            assert notes.to_html(w.markdown, owner=w.owner) == plain
+        assert _children() == before
+        for episode in loaded:
+            episode.source.unlink()  # so what follows can only come from the cache
+        for episode, (page, plain) in zip(loaded, expected):
+            assert notes.episode_html(episode, player) == page
+            assert notes.episode_html(episode) == plain
     cache.close(finished=True)
     assert 'data-start="60"' in expected[0][0] and "data-start" not in expected[0][1]
+    assert expected[0][0] != expected[1][0]
+
+
+def _children() -> set[int]:
+    children = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(status[1]) == os.getpid() and status[0] != "Z":
+            children.add(int(entry.name))
+    return children

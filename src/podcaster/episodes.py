@@ -21,7 +21,7 @@ from podcaster.cache import BuildCache, digest as cache_digest, file_stamp
 from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
 from podcaster.errors import AudioError, Report
 from podcaster.model import (
-    AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript,
+    AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript, episode_text,
 )
 
 EPISODE_FILE = "episode.md"
@@ -150,7 +150,9 @@ def _load_remembered(source: Path, report: Report, cache: BuildCache,
 
 
 def load(source: Path, report: Report) -> Episode | None:
-    front_matter, notes = _split(source, report)
+    """The episode in `source`; its notes stay in the file (`Episode.markdown()` reads them)."""
+    data = source.read_bytes()  # read once: the fingerprint and the notes read later are of these bytes
+    front_matter, notes_start, notes = _split(source, data, report)
     if front_matter is None:
         return None
     reader = _FieldReader(source, front_matter, report)
@@ -196,14 +198,16 @@ def load(source: Path, report: Report) -> Episode | None:
                          f"({timecodes.format_clock(audio_info.duration)}); shorten it or start it earlier")
     if reader.failed or audio_info is None:
         return None
+    sha256 = hashlib.sha256(data).hexdigest()
     inputs = _inputs(source, front_matter.get("chapters"), audio_path, cover, transcript_files, alternates, chapters)
     return Episode(
         slug=source.parent.name, source=source, title=title, date=published_at, guid=guid,
         number=number, season=season, episode_type=episode_type, explicit=explicit, speakers=speakers,
-        summary=summary, audio=audio_path, audio_info=audio_info, notes=notes, series=series,
+        summary=summary, audio=audio_path, audio_info=audio_info, series=series,
         cover=cover, transcripts=transcript_files, chapters=chapters, draft=draft, number_display=number_display,
         persons=persons, soundbites=soundbites, location=location, license=license, alternates=alternates,
-        social=social, inputs=inputs, fingerprint=_fingerprint(inputs),
+        social=social, inputs=inputs, fingerprint=_fingerprint(sha256, inputs), notes_start=notes_start,
+        source_sha256=sha256,
     )
 
 
@@ -217,39 +221,42 @@ def _inputs(source: Path, chapters_value: Any, audio_path: Path, cover: Path | N
     return tuple(dict.fromkeys(path for path in named if path is not None))
 
 
-def _fingerprint(inputs: tuple[Path, ...]) -> str:
-    """The episode.md's bytes and the other files' size and mtime. (An episode comes from the cache
-    while all its files keep their size and mtime, as make and rsync judge a change.)"""
-    source, *others = inputs
-    return cache_digest(hashlib.sha256(source.read_bytes()).hexdigest(), [(p, file_stamp(p)) for p in others])
+def _fingerprint(source_sha256: str, inputs: tuple[Path, ...]) -> str:
+    """The episode.md's bytes (`source_sha256`) and the other files' size and mtime. (An episode comes
+    from the cache while all its files keep their size and mtime, as make and rsync judge a change.)"""
+    _, *others = inputs
+    return cache_digest(source_sha256, [(p, file_stamp(p)) for p in others])
 
 
-def _split(source: Path, report: Report) -> tuple[dict[str, Any] | None, str]:
+def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | None, int, str]:
+    """The front matter of the episode.md whose bytes are `data`, the character where its notes
+    begin, and the notes."""
     try:
-        text = source.read_text(encoding="utf-8")
+        text = episode_text(data)  # as `Episode.markdown()` decodes it again
     except UnicodeDecodeError:
         report.error(source, "", "not UTF-8 text; save the file as UTF-8")
-        return None, ""
+        return None, 0, ""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != _FENCE:
         report.error(source, "front matter", f"the file must start with a '{_FENCE}' line, then YAML, then '{_FENCE}'")
-        return None, ""
+        return None, 0, ""
     closing = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == _FENCE), None)
     if closing is None:
         report.error(source, "front matter", f"no closing '{_FENCE}' line after the front matter; add one")
-        return None, ""
+        return None, 0, ""
     try:
-        data = yaml.load("".join(lines[1:closing]), Loader=_YAML_LOADER)
+        front_matter = yaml.load("".join(lines[1:closing]), Loader=_YAML_LOADER)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
         problem = getattr(e, "problem", None) or str(e)
         report.error(source, "front matter", f"invalid YAML{where}: {problem}; fix the syntax there")
-        return None, ""
-    if not isinstance(data, dict):
+        return None, 0, ""
+    if not isinstance(front_matter, dict):
         report.error(source, "front matter", "must be YAML keys and values, like `title: My episode`")
-        return None, ""
-    return data, "".join(lines[closing + 1:]).strip() + "\n"
+        return None, 0, ""
+    notes_start = sum(len(line) for line in lines[:closing + 1])
+    return front_matter, notes_start, text[notes_start:].strip() + "\n"
 
 
 def _probe(source: Path, audio_path: Path, report: Report):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+
+from podcaster.errors import EpisodeError
 
 
 @dataclass(frozen=True)
@@ -296,7 +300,10 @@ class Episode:
     summary: str
     audio: Path
     audio_info: AudioInfo
-    notes: str  # Markdown
+    # The show notes' Markdown when held here. An episode loaded from its file leaves them there
+    # (from character `notes_start` on) until a page or feed item asks: a long archive's notes
+    # are most of its memory, and a rebuild renders only a few of them.
+    notes: str | None = None
     series: str | None = None
     cover: Path | None = None
     transcripts: tuple[Transcript, ...] = ()
@@ -314,6 +321,23 @@ class Episode:
     # when it changes.
     inputs: tuple[Path, ...] = ()
     fingerprint: str = ""
+    notes_start: int = 0
+    source_sha256: str = ""  # of the episode.md as loaded: notes read later must come from the same bytes
+
+    def markdown(self) -> str:
+        """The show notes: those held, or read again from the episode.md they were loaded from.
+        Raises EpisodeError if that file changed since."""
+        if self.notes is not None:
+            return self.notes
+        try:
+            data = self.source.read_bytes()
+        except OSError as e:
+            raise EpisodeError(f"{self.source}: cannot be read any more ({e.strerror}); put it back and "
+                               "build again") from e
+        if hashlib.sha256(data).hexdigest() != self.source_sha256:
+            raise EpisodeError(f"{self.source}: changed since the build read it; build again (if this repeats, the "
+                               "file was edited without changing its modification time: `touch` it)")
+        return episode_text(data)[self.notes_start:].strip() + "\n"
 
     def order(self) -> tuple[float, str]:
         """Where the episode stands among the others: by date, then slug (a timestamp, because
@@ -322,3 +346,9 @@ class Episode:
 
     def is_published(self, now: datetime) -> bool:
         return not self.draft and self.date <= now
+
+
+def episode_text(data: bytes) -> str:
+    """An episode.md's text, decoded as Python's text mode reads a file: UTF-8, universal newlines.
+    Raises UnicodeDecodeError."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()

@@ -273,7 +273,7 @@ def _add_item(generator: FeedGenerator, show: Show, episode: Episode, layout: La
     entry.link(href=layout.page_url(episode))
     entry.pubDate(episode.date)
     entry.description(xml_text(episode.summary))
-    entry.content(_cdata(notes.to_html(episode.notes, owner=episode.fingerprint)))
+    entry.content(_cdata(notes.episode_html(episode)))
     audio_key = layout.audio_key(episode)
     entry.enclosure(layout.url(audio_key), str(media.sizes[audio_key]), episode.audio_info.mime_type)
     entry.apple.describe(episode, show.explicit, layout.image_url(episode))

@@ -8,10 +8,13 @@ without JavaScript) and `data-start` lets the page's script seek its own player 
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import pickle
 import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -22,6 +25,7 @@ from markdown_it.token import Token
 
 from podcaster import timecodes
 from podcaster.cache import BuildCache, digest as cache_digest
+from podcaster.model import Episode
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i",
@@ -54,7 +58,7 @@ _cache: BuildCache | None = None
 
 @contextmanager
 def cached_in(cache: BuildCache) -> Iterator[None]:
-    """Within the block, `to_html` keeps what it renders in the build cache and takes what is
+    """Within the block, `episode_html` keeps what it renders in the build cache and takes what is
     there. (A module-level switch, so the page and feed renderers need not carry it.)"""
     global _cache
     _cache = cache
@@ -64,32 +68,36 @@ def cached_in(cache: BuildCache) -> Iterator[None]:
         _cache = None
 
 
-def to_html(markdown: str, player: Player | None = None, *, owner: str | None = None) -> str:
+def to_html(markdown: str, player: Player | None = None) -> str:
     """Safe HTML for the notes: only the allowlisted tags, attributes and http(s)/mailto links;
-    with a `player`, its timestamps are links that seek it. `owner` is the fingerprint of the
-    episode they belong to: the cached HTML is kept while that episode does not change."""
+    with a `player`, its timestamps are links that seek it."""
+    return _render(_markdown.parse(markdown, {}), player)
+
+
+def episode_html(episode: Episode, player: Player | None = None) -> str:
+    """`to_html` of the episode's notes; within `cached_in`, kept in the build cache while the
+    episode does not change (and read from its file only when they are not there)."""
     if _cache is None:
-        return _render(_markdown.parse(markdown, {}), player)
-    key = _cache_key(markdown, player)
+        return to_html(episode.markdown(), player)
+    key = _cache_key(episode, player)
     html = _cache.get("notes", key)
     if html is None:
         # The page's notes and the feed's differ only in the timestamp links: parse once, keep both
         # (parsing is most of the work, and the other one is asked for in the same build).
-        tokens = _markdown.parse(markdown, {})
+        tokens = _markdown.parse(episode.markdown(), {})
         html = _render(tokens, player)
         if player is not None:
-            _cache.put("notes", _cache_key(markdown, None), _render(tokens, None), owner)
-        _cache.put("notes", key, html, owner)
+            _cache.put("notes", _cache_key(episode, None), _render(tokens, None), episode.fingerprint)
+        _cache.put("notes", key, html, episode.fingerprint)
     return html
 
 
 @dataclass(frozen=True)
 class Wanted:
-    """Notes a page is going to show: `to_html(markdown, player, owner=owner)` will be asked for."""
+    """Notes a page is going to show: `episode_html(episode, player)` will be asked for."""
 
-    markdown: str
+    episode: Episode
     player: Player
-    owner: str
 
 
 class RenderedAhead:
@@ -106,13 +114,13 @@ class RenderedAhead:
     _IN_FLIGHT = 4  # batches per worker
 
     def __init__(self, wanted: list[Wanted], workers: int) -> None:
-        keys = [_cache_key(w.markdown, w.player) for w in wanted]
+        keys = [_cache_key(w.episode, w.player) for w in wanted]
         cached = _cache.present("notes", keys) if _cache is not None else set(keys)
         self._waiting = [w for w, key in zip(wanted, keys) if key not in cached]
         self._out: list[tuple[list[Wanted], Future]] = []
-        self._pool: ProcessPoolExecutor | None = None
-        if len(self._waiting) >= self._MINIMUM and workers > 0:
-            self._pool = ProcessPoolExecutor(workers, mp_context=_worker_context())
+        self._workers: list[_Worker] = []
+        if len(self._waiting) >= self._MINIMUM and workers > 0 and sys.executable:
+            self._workers = [_Worker() for _ in range(workers)]
             self._in_flight = self._IN_FLIGHT * workers
         else:
             self._waiting = []
@@ -126,20 +134,17 @@ class RenderedAhead:
 
     def collect(self) -> None:
         """Keep what came back, and send more."""
-        if self._pool is None:
-            return
         while self._out and self._out[0][1].done():
             self._keep(*self._out.pop(0))
-        while self._pool is not None and self._waiting and len(self._out) < self._in_flight:
+        while self._workers and self._waiting and len(self._out) < self._in_flight:
             batch, self._waiting = self._waiting[:self._BATCH], self._waiting[self._BATCH:]
-            try:
-                self._out.append((batch, self._pool.submit(_render_batch, [(w.markdown, w.player) for w in batch])))
-            except RuntimeError as e:  # a broken pool refuses work
-                self._give_up(e)
+            worker = self._workers[len(self._out) % len(self._workers)]
+            # Read here, a batch at a time: the notes of thousands of episodes are never all in memory.
+            self._out.append((batch, worker.submit([(w.episode.markdown(), w.player) for w in batch])))
 
     def finish(self) -> None:
         """Wait for everything sent, and keep it."""
-        while self._pool is not None and (self._out or self._waiting):
+        while self._workers and (self._out or self._waiting):
             if self._out:
                 self._keep(*self._out.pop(0))
             self.collect()
@@ -154,8 +159,8 @@ class RenderedAhead:
         if _cache is None:
             return
         for wanted, (page, plain) in zip(batch, rendered):
-            _cache.put("notes", _cache_key(wanted.markdown, wanted.player), page, wanted.owner)
-            _cache.put("notes", _cache_key(wanted.markdown, None), plain, wanted.owner)
+            _cache.put("notes", _cache_key(wanted.episode, wanted.player), page, wanted.episode.fingerprint)
+            _cache.put("notes", _cache_key(wanted.episode, None), plain, wanted.episode.fingerprint)
 
     def _give_up(self, error: Exception) -> None:
         log.warning("notes are rendered in this process only (the worker processes failed: %s)", error)
@@ -163,19 +168,67 @@ class RenderedAhead:
         self._stop()
 
     def _stop(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
 
 
-def _worker_context() -> multiprocessing.context.BaseContext:
-    # forkserver, not fork: the build may already run threads (the pictures'); spawn where there is no forkserver.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method)
+class _Worker:
+    """A child interpreter that renders batches of notes sent down a pipe, one batch at a time.
+
+    A plain child process rather than a multiprocessing pool: a pool also starts a fork server and
+    a resource tracker, two more interpreters that stay for the whole build (30 MB at 10,000
+    episodes). A thread here does the round trips, so the build never waits on the pipe."""
+
+    # The child finds podcaster where this process found it.
+    _PROGRAM = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+                "from podcaster.render.notes import serve_batches; serve_batches()")
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen([sys.executable, "-c", self._PROGRAM], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE)
+        pickle.dump(sys.path, self._process.stdin)
+        self._round_trips = ThreadPoolExecutor(max_workers=1)
+
+    def submit(self, batch: list[tuple[str, Player]]) -> Future:
+        return self._round_trips.submit(self._round_trip, batch)
+
+    def _round_trip(self, batch: list[tuple[str, Player]]) -> list[tuple[str, str]]:
+        pickle.dump(batch, self._process.stdin)
+        self._process.stdin.flush()
+        try:
+            return pickle.load(self._process.stdout)
+        except EOFError:
+            raise RuntimeError(f"the worker process ended (exit status {self._process.wait()})") from None
+
+    def stop(self) -> None:
+        """Batches not started are dropped; one being rendered is cut short."""
+        self._round_trips.shutdown(wait=False, cancel_futures=True)
+        self._process.kill()
+        self._process.wait()
+        self._round_trips.shutdown(wait=True)
+        for pipe in (self._process.stdin, self._process.stdout):
+            try:
+                pipe.close()
+            except OSError:  # unflushed bytes for a process that is gone
+                pass
+
+
+def serve_batches() -> None:
+    """In a worker process: render each batch read from stdin, and write its HTML to stdout, until
+    stdin closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops this process
+    while True:
+        try:
+            batch = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        pickle.dump(_render_batch(batch), sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 def _render_batch(batch: list[tuple[str, Player]]) -> list[tuple[str, str]]:
-    """In a worker process: each notes' HTML for the page and for the feed."""
+    """Each notes' HTML for the page and for the feed."""
     rendered = []
     for markdown, player in batch:
         tokens = _markdown.parse(markdown, {})
@@ -183,8 +236,10 @@ def _render_batch(batch: list[tuple[str, Player]]) -> list[tuple[str, str]]:
     return rendered
 
 
-def _cache_key(markdown: str, player: Player | None) -> str:
-    return cache_digest("notes", _RENDERER, markdown, player)
+def _cache_key(episode: Episode, player: Player | None) -> str:
+    # The fingerprint covers the episode.md's bytes, so notes left in the file need not be read
+    # to know their key; notes held in the episode (not from a file) are keyed by themselves.
+    return cache_digest("notes", _RENDERER, episode.fingerprint, episode.notes, player)
 
 
 def _render(tokens: list[Token], player: Player | None) -> str:

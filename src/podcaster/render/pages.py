@@ -256,7 +256,7 @@ class _SiteRenderer:
         shown = [episode, older, newer, *related]
         self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
                   lambda: self._episode_html(episode, older, newer, related), self.layout.page_url(episode), episode.date,
-                  notes.Wanted(episode.notes, self._player(episode), episode.fingerprint))
+                  notes.Wanted(episode, self._player(episode)))
 
     def _episode_html(self, episode: Episode, older: Episode | None, newer: Episode | None,
                       related: list[Episode]) -> str:
@@ -271,7 +271,7 @@ class _SiteRenderer:
             audio_url=audio_url,
             audio_type=episode.audio_info.mime_type,
             audio_format=episode.audio_info.format.upper(),
-            notes_html=notes.to_html(episode.notes, self._player(episode), owner=episode.fingerprint),
+            notes_html=notes.episode_html(episode, self._player(episode)),
             chapters=chapters,
             transcript=self._transcript(episode, shown.path, audio_url) if shown else [],
             transcript_url=layout.url(layout.transcript_key(episode, shown.path)) if shown else None,
