@@ -11,7 +11,7 @@ from pathlib import Path
 from podcaster.errors import EpisodeError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Owner:
     name: str
     email: str
@@ -21,7 +21,7 @@ MEDIA_CACHE_CONTROL = "public, max-age=604800"
 PAGES_CACHE_CONTROL = "public, max-age=300"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublishSettings:
     target: str
     public_url: str  # always ends with "/"
@@ -40,7 +40,7 @@ class PublishSettings:
 ENCODE_FORMATS = ("mp3", "m4a", "opus")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EncodingSettings:
     """How `podcaster new --recording` turns a recording into episode audio."""
 
@@ -54,7 +54,7 @@ class EncodingSettings:
     formats: tuple[str, ...] = ("mp3",)  # the first is the episode's audio, the others alternates
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """Someone who makes or appears in the show (podcast:person); roles and groups follow the
     Podcast Taxonomy Project, the spec's defaults being host and cast."""
@@ -66,19 +66,19 @@ class Person:
     href: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Funding:
     url: str
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class License:
     name: str  # an SPDX-style identifier such as cc-by-4.0, or a custom licence's name
     url: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """The place the show or episode is about. (The spec's later rel and country attributes are
     left out: the namespace's 2021 schema, which apps validate against, does not allow them.)"""
@@ -88,20 +88,20 @@ class Location:
     osm: str | None = None  # an OpenStreetMap type and id: R113314
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UpdateFrequency:
     text: str
     rrule: str | None = None  # RFC 5545 recurrence rule, e.g. FREQ=WEEKLY
     start: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Txt:
     text: str
     purpose: str | None = None  # e.g. "applepodcastsverify"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemoteItem:
     """Another feed (podroll) or an item of another feed, addressed by its podcast:guid."""
 
@@ -112,7 +112,7 @@ class RemoteItem:
     medium: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SocialInteract:
     protocol: str  # activitypub, twitter, …, or "disabled"
     uri: str | None = None
@@ -121,7 +121,7 @@ class SocialInteract:
     priority: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ValueRecipient:
     name: str
     type: str  # node, lnaddress, …
@@ -132,7 +132,7 @@ class ValueRecipient:
     custom_value: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """Value for value payments (podcast:value): the payment layer and who receives what share."""
 
@@ -142,13 +142,13 @@ class Value:
     suggested: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Season:
     number: int
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveItem:
     """An announced livestream (podcast:liveItem)."""
 
@@ -164,13 +164,13 @@ class LiveItem:
     page_text: str = "Listen live"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeedSettings:
     episode_limit: int | None = None  # None: every episode in feed.xml, no archive pages
     hub: str | None = None  # a WebSub hub, pinged after each publish that changed the feed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Podcasting:
     """What the show says in the Podcasting 2.0 namespace beyond what Apple's tags carry."""
 
@@ -190,7 +190,7 @@ class Podcasting:
     live: tuple[LiveItem, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SubscribeLink:
     """Where listeners find the show in one podcast app or directory, shown on the home page."""
 
@@ -198,7 +198,7 @@ class SubscribeLink:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Show:
     title: str
     description: str
@@ -239,7 +239,7 @@ class Show:
         return replace(self, podcasting=replace(self.podcasting, live=()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chapter:
     start: float  # seconds from the start of the audio
     title: str
@@ -247,7 +247,7 @@ class Chapter:
     image: Path | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AudioInfo:
     """What probing the real file found: nothing here is taken from the front matter."""
 
@@ -261,7 +261,7 @@ class AudioInfo:
     size: int  # bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transcript:
     path: Path  # beside episode.md
     mime_type: str
@@ -269,7 +269,7 @@ class Transcript:
     captions: bool = False  # timed text apps may show as captions (rel="captions")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AlternateAudio:
     """Another encoding of the episode's audio (podcast:alternateEnclosure), e.g. Opus."""
 
@@ -278,14 +278,14 @@ class AlternateAudio:
     title: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Soundbite:
     start: float  # seconds
     duration: float  # seconds
     title: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Episode:
     slug: str
     source: Path  # the episode.md
