@@ -7,11 +7,13 @@ import io
 import shutil
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from conftest import ShowCopy
 from podcaster import pipeline
 from podcaster.cache import CACHE_FILE
+from podcaster.render import pages
 from podcaster.render.pages import SiteImage
 
 
@@ -114,6 +116,15 @@ def test_a_lost_cache_or_state_changes_nothing(show: ShowCopy):
     rebuilt = pipeline.build(show.config)
     assert _site(show.output) == built
     assert not [key for key in rebuilt.changed if key.endswith(".html") or key.endswith(".xml")]
+
+
+def test_pages_are_the_same_when_only_a_few_cards_are_kept(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    assert show.run("build").exit_code == 0
+    built = _site(show.output)
+    shutil.rmtree(show.output)
+    monkeypatch.setattr(pages, "CARDS_KEPT", 1)  # every card shown twice is made again
+    pipeline.build(show.config)
+    assert _site(show.output) == built
 
 
 def test_announcing_a_live_stream_leaves_the_episode_pages_alone(show: ShowCopy):

@@ -52,7 +52,7 @@ def test_a_worker_process_fills_the_cache_with_what_rendering_here_makes_and_lea
     player = notes.Player("https://example.org/episode.mp3", 600.0)
     loaded = [_episode_with_notes(tmp_path / f"e{n}", f"## Part {n}\n\nFrom 1:{n % 60:02d} on, *why* it matters "
                                   f"([more](https://example.org/{n})).\n") for n in range(70)]  # above the threshold
-    wanted = [notes.Wanted(episode, player) for episode in loaded]
+    wanted = [notes.Wanted(episode, lambda _: player) for episode in loaded]
     expected = [(notes.to_html(e.markdown(), player), notes.to_html(e.markdown())) for e in loaded]
     cache = BuildCache(tmp_path / "cache.sqlite")
     cache.begin_writing()

@@ -13,7 +13,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -92,12 +92,17 @@ def episode_html(episode: Episode, player: Player | None = None) -> str:
     return html
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Wanted:
-    """Notes a page is going to show: `episode_html(episode, player)` will be asked for."""
+    """Notes a page is going to show: `episode_html(episode, player_of(episode))` will be asked for.
+    (The player is made when needed: a first build holds one of these for every episode.)"""
 
     episode: Episode
-    player: Player
+    player_of: Callable[[Episode], Player]
+
+    @property
+    def player(self) -> Player:
+        return self.player_of(self.episode)
 
 
 class RenderedAhead:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from podcaster import timecodes, transcripts
@@ -33,6 +34,9 @@ PICTURE_DEFAULT = 300  # the copy a browser without srcset support loads
 ICON_SIZES = (32, 180)  # the favicon and the touch icon, PNG
 LATEST_COUNT = 5  # episodes on the home page
 RELATED_COUNT = 4  # related episodes on an episode page
+# Cards made for the pages rendered last: pages render in date order, and show episodes near
+# their own. All 10,000 of a long archive were an eighth of a first build's memory.
+CARDS_KEPT = 1024
 DESCRIPTION_LENGTH = 160  # search engines cut meta descriptions at about this many characters
 
 
@@ -139,7 +143,7 @@ class Head:
     structured_data: dict | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SitemapEntry:
     url: str
     lastmod: str | None
@@ -156,7 +160,7 @@ def site_images(show: Show, episodes: Sequence[Episode], layout: Layout) -> list
     return images
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """A text file of the site: a digest of everything it is made from, and how to make it (which
     is left undone when the file from the last build was made from the same)."""
@@ -250,16 +254,22 @@ class _SiteRenderer:
                             picture=self._picture(None, self.artwork_alt))
 
     def _episode(self, episode: Episode, index: int) -> None:
+        # Only the index is kept until the page renders, and its neighbours are found again then:
+        # on a first build, every page of a long archive waits for the audio to be tagged.
+        _, older, newer, related = self._shown_with(index)
+        self._add(self.layout.page_key(episode), [e and e.fingerprint for e in (episode, older, newer, *related)],
+                  partial(self._episode_html, index), self.layout.page_url(episode), episode.date,
+                  notes.Wanted(episode, self.player))
+
+    def _shown_with(self, index: int) -> tuple[Episode, Episode | None, Episode | None, list[Episode]]:
+        """The episode at `index` in date order, its older and newer neighbours, and its related episodes."""
+        episode = self.chronological[index]
         older = self.chronological[index - 1] if index > 0 else None
         newer = self.chronological[index + 1] if index + 1 < len(self.chronological) else None
-        related = self._related(episode)
-        shown = [episode, older, newer, *related]
-        self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
-                  lambda: self._episode_html(episode, older, newer, related), self.layout.page_url(episode), episode.date,
-                  notes.Wanted(episode, self._player(episode)))
+        return episode, older, newer, self._related(episode)
 
-    def _episode_html(self, episode: Episode, older: Episode | None, newer: Episode | None,
-                      related: list[Episode]) -> str:
+    def _episode_html(self, index: int) -> str:
+        episode, older, newer, related = self._shown_with(index)
         layout = self.layout
         card = self._card(episode)
         audio_url = layout.url(layout.audio_key(episode))
@@ -271,7 +281,7 @@ class _SiteRenderer:
             audio_url=audio_url,
             audio_type=episode.audio_info.mime_type,
             audio_format=episode.audio_info.format.upper(),
-            notes_html=notes.episode_html(episode, self._player(episode)),
+            notes_html=notes.episode_html(episode, self.player(episode)),
             chapters=chapters,
             transcript=self._transcript(episode, shown.path, audio_url) if shown else [],
             transcript_url=layout.url(layout.transcript_key(episode, shown.path)) if shown else None,
@@ -414,13 +424,16 @@ class _SiteRenderer:
     def _fingerprints(shown: Iterable[Episode]) -> list[str]:
         return [episode.fingerprint for episode in shown]
 
-    def _player(self, episode: Episode) -> notes.Player:
+    def player(self, episode: Episode) -> notes.Player:
         return notes.Player(self.layout.url(self.layout.audio_key(episode)), episode.audio_info.duration)
 
     def _card(self, episode: Episode) -> Card:
-        if episode.slug not in self._cards:
-            self._cards[episode.slug] = self._new_card(episode)
-        return self._cards[episode.slug]
+        card = self._cards.get(episode.slug)
+        if card is None:
+            card = self._cards[episode.slug] = self._new_card(episode)
+            if len(self._cards) > CARDS_KEPT:
+                del self._cards[next(iter(self._cards))]  # the first made
+        return card
 
     def _new_card(self, episode: Episode) -> Card:
         duration = episode.audio_info.duration
@@ -479,16 +492,16 @@ class _Groups:
 
     def __init__(self, episodes: Iterable[Episode], names: Callable[[Episode], list]) -> None:
         self.members: dict = defaultdict(list)
-        self._position: dict[tuple, int] = {}
+        self._position: dict = defaultdict(dict)  # name → slug → position in the group
         for episode in episodes:
             for name in names(episode):
-                self._position[(name, episode.slug)] = len(self.members[name])
+                self._position[name][episode.slug] = len(self.members[name])
                 self.members[name].append(episode)
         self.members = dict(self.members)
 
     def nearest(self, name, episode: Episode, count: int) -> list[Episode]:
         """Up to `count` other episodes of the group nearest to `episode`, alternating earlier and later."""
-        members, position = self.members[name], self._position[(name, episode.slug)]
+        members, position = self.members[name], self._position[name][episode.slug]
         around: list[Episode] = []
         for distance in range(1, count + 1):
             around += [members[i] for i in (position - distance, position + distance) if 0 <= i < len(members)]
