@@ -178,13 +178,17 @@ def test_rendered_notes_are_cached_beside_the_build_and_pruned(show: ShowCopy):
 
     assert show.run("build").exit_code == 0
     cache = show.output / ".podcaster-cache.sqlite"
-    count = lambda: sqlite3.connect(cache).execute("SELECT COUNT(*) FROM notes").fetchone()[0]  # noqa: E731
+    count = lambda table="notes": sqlite3.connect(cache).execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: E731
     published = len(_episode_folders(show.root))
     assert count() == 2 * published  # each episode's notes: on its page (timestamps linked) and in the feed
+    assert count("items") == published
     show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
     assert show.run("build").exit_code == 0
     assert "What we cover" in (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8")
-    assert count() == 2 * published  # the old rendering of the edited notes is gone
+    # The old rendering of the edited notes and feed item is gone; the other episodes' stay, though
+    # this build did not need their notes (their pages were as they should be).
+    assert count() == 2 * published
+    assert count("items") == published
     assert "podcaster-cache" not in (show.output / ".podcaster-build.json").read_text(encoding="utf-8")
 
 

@@ -37,6 +37,7 @@ CACHE_FILE = ".podcaster-cache.sqlite"
 log = logging.getLogger(__name__)
 
 _TABLES = ("episodes", "notes", "items", "feeds")
+_KEYS_PER_QUERY = 500  # under SQLite's limit on a statement's parameters
 
 
 # The libraries whose output ends up in pages, feed items and notes.
@@ -149,14 +150,33 @@ class BuildCache:
         except Exception:  # an entry that no longer unpickles: it is made again
             return None
 
+    def get_many(self, table: str, keys: list[str]) -> dict[str, Any]:
+        """`get` for each of `keys`, asked a few hundred at a time: the entries found, by key."""
+        found = {key: self._pending[(table, key)][0] for key in keys if self._pending and (table, key) in self._pending}
+        if self._connection is None:
+            return found
+        try:
+            for start in range(0, len(keys), _KEYS_PER_QUERY):
+                chunk = keys[start:start + _KEYS_PER_QUERY]
+                query = f"SELECT key, value FROM {table} WHERE key IN ({','.join('?' * len(chunk))})"
+                for key, value in self._connection.execute(query, chunk):
+                    try:
+                        found[key] = pickle.loads(value)
+                    except Exception:  # an entry that no longer unpickles: it is made again
+                        continue
+                    self._used[table].add(key)
+        except sqlite3.DatabaseError as e:
+            self._give_up(e)
+        return found
+
     def present(self, table: str, keys: list[str]) -> set[str]:
         """Which of `keys` have an entry (asked a few hundred at a time, not one by one)."""
         found = {key for key in keys if self._pending and (table, key) in self._pending}
         if self._connection is None:
             return found
         try:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start:start + 500]
+            for start in range(0, len(keys), _KEYS_PER_QUERY):
+                chunk = keys[start:start + _KEYS_PER_QUERY]
                 query = f"SELECT key FROM {table} WHERE key IN ({','.join('?' * len(chunk))})"
                 found.update(key for (key,) in self._connection.execute(query, chunk))
         except sqlite3.DatabaseError as e:

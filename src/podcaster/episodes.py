@@ -121,16 +121,18 @@ def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None
     further (the feed's rules for one episode); with a `cache`, an episode none of whose files
     changed since it last loaded is taken from there, warnings included."""
     cache = cache or BuildCache(None)
-    loaded = [episode for source in discover(episodes_dir, report)
-              if (episode := _load_remembered(source, report, cache, rules))]
+    sources = discover(episodes_dir, report)
+    keys = [cache_digest("episode", str(source)) for source in sources]
+    remembered = cache.get_many("episodes", keys)
+    loaded = [episode for source, key in zip(sources, keys)
+              if (episode := _load_remembered(source, key, remembered.pop(key, None), report, cache, rules))]
     _check_unique_guids(loaded, report)
     return sorted(loaded, key=Episode.order)
 
 
-def _load_remembered(source: Path, report: Report, cache: BuildCache,
+def _load_remembered(source: Path, key: str, remembered: Any, report: Report, cache: BuildCache,
                      rules: Callable[[Episode, Report], None] | None) -> Episode | None:
-    key = cache_digest("episode", str(source))
-    remembered = cache.get("episodes", key)
+    """The episode in `source`: as `remembered` under `key` in the cache, if none of its files changed since."""
     if remembered is not None:
         stamps, episode, warnings = remembered
         if all(file_stamp(path) == stamp for path, stamp in stamps):

@@ -183,20 +183,17 @@ def _chunks(show: Show, page: Page, trailers: list[Episode], layout: Layout, med
             inputs: list[str]) -> Iterator[bytes]:
     head, tail = _split_channel(_channel(show, page, trailers, layout, media).rss_str(pretty=True, encoding="UTF-8"))
     yield head
-    cached = cache.present("items", inputs)
-    missing = [(key, episode) for key, episode in zip(inputs, page.episodes) if key not in cached]
-    rendered: dict[str, bytes] = {}
-    for key, episode in zip(inputs, page.episodes):
-        if key not in rendered and missing and missing[0][0] == key:
-            # Rendered a batch at a time: one lxml tree of thousands of items would take gigabytes.
-            batch, missing = missing[:_ITEM_BATCH], missing[_ITEM_BATCH:]
-            rendered = dict(zip((k for k, _ in batch), _items_xml(show, [e for _, e in batch], layout, media)))
-        xml = rendered.get(key) or cache.get("items", key)
-        if xml is None:  # the cache failed since it was asked
-            xml = _items_xml(show, [episode], layout, media)[0]
-        if key in rendered:
-            cache.put("items", key, xml, episode.fingerprint)
-        yield xml
+    for start in range(0, len(inputs), _ITEM_BATCH):
+        # A batch at a time: the items of thousands of episodes are never all in memory, and those
+        # not cached are rendered together (one lxml tree of thousands of items would take gigabytes).
+        keys, episodes = inputs[start:start + _ITEM_BATCH], page.episodes[start:start + _ITEM_BATCH]
+        found = cache.get_many("items", keys)
+        missing = {key: episode for key, episode in zip(keys, episodes) if key not in found}
+        rendered = dict(zip(missing, _items_xml(show, list(missing.values()), layout, media)))
+        for key, episode in missing.items():
+            cache.put("items", key, rendered[key], episode.fingerprint)
+        for key in keys:
+            yield found[key] if key in found else rendered[key]
     yield tail
 
 
