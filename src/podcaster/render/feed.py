@@ -589,15 +589,32 @@ def read_published(folder: Path) -> PublishedFeed | None:
     items: list[PublishedItem] = []
     for path in [main, *sorted(folder.glob(ARCHIVE_PATTERN))]:
         try:
-            root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+            guid_here = _read_items(path, items)
         except (OSError, etree.XMLSyntaxError) as e:
             raise RenderError(f"{path}: not a readable feed ({e})") from e
         if path == main:
-            podcast_guid = root.findtext(f"channel/{{{PODCAST_NS}}}guid")
-        for item in root.iterfind("channel/item"):
-            guid = item.findtext("guid")
-            enclosure = item.find("enclosure")
-            if guid:
-                items.append(PublishedItem(guid, enclosure.get("url") if enclosure is not None else None,
-                                           item.findtext("link")))
+            podcast_guid = guid_here
     return PublishedFeed(podcast_guid, tuple(items))
+
+
+def _read_items(path: Path, items: list[PublishedItem]) -> str | None:
+    """Append what the feed document at `path` says of each episode to `items`; return its channel's
+    podcast:guid. Read as a stream, each item dropped once read: as one tree, a feed of 10,000
+    episodes (70 MB) took 170 MB."""
+    channel_guid = None
+    for _, element in etree.iterparse(str(path), tag=("item", f"{{{PODCAST_NS}}}guid"),
+                                      resolve_entities=False, no_network=True):
+        parent = element.getparent()
+        if element.tag != "item":
+            if parent is not None and parent.tag == "channel":
+                channel_guid = element.text
+            continue
+        guid = element.findtext("guid")
+        enclosure = element.find("enclosure")
+        if guid:
+            items.append(PublishedItem(guid, enclosure.get("url") if enclosure is not None else None,
+                                       element.findtext("link")))
+        element.clear(keep_tail=True)
+        while element.getprevious() is not None:
+            del parent[0]
+    return channel_guid
