@@ -209,6 +209,17 @@ def test_control_characters_are_announced(show: ShowCopy):
         "the feed leaves it out: remove it"]
 
 
+def test_control_characters_in_the_notes_are_announced(show: ShowCopy):
+    source = show.root / EPISODE
+    source.write_text(source.read_text(encoding="utf-8") + "\nA bell \x07 rang.\n", encoding="utf-8")
+    for _ in range(2):  # checked as the episode loads, and again from the build cache's warnings
+        result = show.run("build")
+        assert result.exit_code == 0
+        assert _lines(result, "Warning") == [
+            f"Warning: {source}: notes: contains the control character U+0007, which XML cannot carry, so "
+            "the feed leaves it out: remove it"]
+
+
 def test_live_stream_guid_must_differ_from_every_episode(show: ShowCopy):
     show.config.write_text(show.config.read_text(encoding="utf-8") + LIVE_STREAM, encoding="utf-8")
     show.edit("podcast.toml", 'guid = "0f6d1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"',

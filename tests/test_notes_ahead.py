@@ -48,7 +48,36 @@ def test_a_loaded_episode_reads_its_notes_from_its_file_and_refuses_a_file_chang
         episode.markdown()
 
 
-def test_a_worker_process_fills_the_cache_with_what_rendering_here_makes_and_leaves_nothing_running(tmp_path: Path):
+def test_a_worker_process_fills_the_cache_with_what_rendering_here_makes(tmp_path: Path):
+    _fill_the_cache_ahead(tmp_path, lambda ahead: None)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="counts child processes in /proc")
+def test_the_worker_is_the_only_process_started_and_it_ends(tmp_path: Path):
+    before = _children()
+    started = []
+    _fill_the_cache_ahead(tmp_path, lambda ahead: started.append(_children() - before))
+    assert len(started[0]) == 1  # the worker alone: no fork server, no resource tracker
+    assert _children() == before
+
+
+def test_a_failure_while_sending_stops_the_workers(tmp_path: Path):
+    player = notes.Player("https://example.org/episode.mp3", 600.0)
+    loaded = [_episode_with_notes(tmp_path / f"e{n}", f"Part {n}.\n") for n in range(70)]
+    loaded[0].source.write_text("---\ntitle: changed\n---\n", encoding="utf-8")
+    cache = BuildCache(tmp_path / "cache.sqlite")
+    cache.begin_writing()
+    with notes.cached_in(cache):
+        ahead = notes.RenderedAhead([notes.Wanted(e, lambda _: player) for e in loaded], workers=2)
+        workers = list(ahead._workers)
+        with pytest.raises(EpisodeError, match="changed since the build read it"):
+            with ahead:  # the first batch fails as it is read, before the block is entered
+                pass
+    assert len(workers) == 2 and all(worker._process.poll() is not None for worker in workers)
+    cache.close(finished=False)
+
+
+def _fill_the_cache_ahead(tmp_path: Path, while_rendering) -> None:
     player = notes.Player("https://example.org/episode.mp3", 600.0)
     loaded = [_episode_with_notes(tmp_path / f"e{n}", f"## Part {n}\n\nFrom 1:{n % 60:02d} on, *why* it matters "
                                   f"([more](https://example.org/{n})).\n") for n in range(70)]  # above the threshold
@@ -56,12 +85,10 @@ def test_a_worker_process_fills_the_cache_with_what_rendering_here_makes_and_lea
     expected = [(notes.to_html(e.markdown(), player), notes.to_html(e.markdown())) for e in loaded]
     cache = BuildCache(tmp_path / "cache.sqlite")
     cache.begin_writing()
-    before = _children()
     with notes.cached_in(cache):
         with notes.RenderedAhead(wanted, workers=1) as ahead:
-            assert len(_children() - before) == 1  # the worker alone: no fork server, no resource tracker
+            while_rendering(ahead)
             ahead.finish()
-        assert _children() == before
         for episode in loaded:
             episode.source.unlink()  # so what follows can only come from the cache
         for episode, (page, plain) in zip(loaded, expected):

@@ -160,6 +160,8 @@ class BuildCache:
                 chunk = keys[start:start + _KEYS_PER_QUERY]
                 query = f"SELECT key, value FROM {table} WHERE key IN ({','.join('?' * len(chunk))})"
                 for key, value in self._connection.execute(query, chunk):
+                    if key in found:  # given to this build, not stored yet: as `get`, that one counts
+                        continue
                     try:
                         found[key] = pickle.loads(value)
                     except Exception:  # an entry that no longer unpickles: it is made again

@@ -139,6 +139,9 @@ def _load_remembered(source: Path, key: str, remembered: Any, report: Report, ca
             report.warnings += warnings
             return episode
     own = Report()
+    # Taken before the file is read: an edit meanwhile then makes the next build load it again,
+    # instead of leaving an entry whose stamp is newer than its content.
+    source_stamp = file_stamp(source)
     episode = load(source, own)
     if episode is not None and rules is not None:
         rules(episode, own)
@@ -146,7 +149,7 @@ def _load_remembered(source: Path, key: str, remembered: Any, report: Report, ca
     report.warnings += own.warnings
     if episode is not None and not own.errors:
         # The paths as strings: they are only stat-ed, and a string unpickles far faster than a Path.
-        stamps = [(str(path), file_stamp(path)) for path in episode.inputs]
+        stamps = [(str(source), source_stamp), *((str(path), file_stamp(path)) for path in episode.inputs[1:])]
         cache.put("episodes", key, (stamps, episode, own.warnings))
     return episode
 

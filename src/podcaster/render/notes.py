@@ -122,16 +122,24 @@ class RenderedAhead:
         keys = [_cache_key(w.episode, w.player) for w in wanted]
         cached = _cache.present("notes", keys) if _cache is not None else set(keys)
         self._waiting = [w for w, key in zip(wanted, keys) if key not in cached]
-        self._out: list[tuple[list[Wanted], Future]] = []
+        self._out: list[tuple[list[Wanted], Future, _Worker]] = []
         self._workers: list[_Worker] = []
-        if len(self._waiting) >= self._MINIMUM and workers > 0 and sys.executable:
-            self._workers = [_Worker() for _ in range(workers)]
-            self._in_flight = self._IN_FLIGHT * workers
-        else:
+        self._in_flight = self._IN_FLIGHT * workers
+        if len(self._waiting) < self._MINIMUM or workers < 1 or not sys.executable:
             self._waiting = []
+            return
+        try:
+            for _ in range(workers):
+                self._workers.append(_Worker())
+        except OSError as e:  # no more processes or pipes to be had: the pages render their notes
+            self._give_up(e)
 
     def __enter__(self) -> RenderedAhead:
-        self.collect()
+        try:
+            self.collect()
+        except BaseException:
+            self._stop()
+            raise
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -140,18 +148,22 @@ class RenderedAhead:
     def collect(self) -> None:
         """Keep what came back, and send more."""
         while self._out and self._out[0][1].done():
-            self._keep(*self._out.pop(0))
+            self._keep(*self._out.pop(0)[:2])
         while self._workers and self._waiting and len(self._out) < self._in_flight:
             batch, self._waiting = self._waiting[:self._BATCH], self._waiting[self._BATCH:]
-            worker = self._workers[len(self._out) % len(self._workers)]
             # Read here, a batch at a time: the notes of thousands of episodes are never all in memory.
-            self._out.append((batch, worker.submit([(w.episode.markdown(), w.player) for w in batch])))
+            markdown = [(w.episode.markdown(), w.player) for w in batch]
+            worker = min(self._workers, key=self._unfinished)
+            self._out.append((batch, worker.submit(markdown), worker))
+
+    def _unfinished(self, worker: _Worker) -> int:
+        return sum(1 for _, future, given in self._out if given is worker and not future.done())
 
     def finish(self) -> None:
         """Wait for everything sent, and keep it."""
         while self._workers and (self._out or self._waiting):
             if self._out:
-                self._keep(*self._out.pop(0))
+                self._keep(*self._out.pop(0)[:2])
             self.collect()
         self._stop()
 
@@ -202,9 +214,12 @@ class _Worker:
         pickle.dump(batch, self._process.stdin)
         self._process.stdin.flush()
         try:
-            return pickle.load(self._process.stdout)
+            outcome, result = pickle.load(self._process.stdout)
         except EOFError:
             raise RuntimeError(f"the worker process ended (exit status {self._process.wait()})") from None
+        if outcome != "rendered":
+            raise RuntimeError(f"the worker process failed: {result}")
+        return result
 
     def stop(self) -> None:
         """Batches not started are dropped; one being rendered is cut short."""
@@ -228,7 +243,11 @@ def serve_batches() -> None:
             batch = pickle.load(sys.stdin.buffer)
         except EOFError:
             return
-        pickle.dump(_render_batch(batch), sys.stdout.buffer)
+        try:
+            reply = ("rendered", _render_batch(batch))
+        except Exception as e:  # said to the build, which renders these notes itself and says why
+            reply = ("failed", f"{type(e).__name__}: {e}")
+        pickle.dump(reply, sys.stdout.buffer)
         sys.stdout.buffer.flush()
 
 
