@@ -19,8 +19,10 @@ from podcaster.render import notes
 SAMPLE = REPO / "episodes" / "just-forgiving"
 
 
-def _episode_with_notes(folder: Path, body: str) -> Episode:
-    """The sample episode copied into `folder` (its audio hard-linked), with `body` as its notes."""
+def _episode_with_notes(episodes_dir: Path, body: str) -> Episode:
+    """The sample episode copied into `episodes_dir` (its audio hard-linked), with `body` as its
+    notes, loaded as a build loads it."""
+    folder = episodes_dir / SAMPLE.name
     shutil.copytree(SAMPLE, folder, copy_function=os.link)
     source = folder / "episode.md"
     text = source.read_text(encoding="utf-8")
@@ -28,8 +30,8 @@ def _episode_with_notes(folder: Path, body: str) -> Episode:
     source.unlink()  # a hard link to the repository's file: write a file of its own
     source.write_text(text[:front_matter_end] + body, encoding="utf-8")
     report = Report()
-    episode = episodes.load(source, report)
-    assert episode is not None and not report.errors
+    (episode,) = episodes.load_all(episodes_dir, report)
+    assert not report.errors
     return episode
 
 
@@ -41,7 +43,7 @@ def test_a_loaded_episode_reads_its_notes_from_its_file_and_refuses_a_file_chang
     assert 'data-start="65"' in notes.episode_html(episode, notes.Player("https://example.org/a.mp3", 600.0))
 
     episode.source.write_text(episode.source.read_text(encoding="utf-8") + "An edit.\n", encoding="utf-8")
-    with pytest.raises(EpisodeError, match=r"one/episode\.md: changed since the build read it; build again"):
+    with pytest.raises(EpisodeError, match=r"just-forgiving/episode\.md: changed since the build read it; build again"):
         episode.markdown()
     episode.source.unlink()
     with pytest.raises(EpisodeError, match=r"episode\.md: cannot be read any more .*; put it back and build again"):

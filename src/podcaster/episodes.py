@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -22,6 +22,7 @@ from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, locat
 from podcaster.errors import AudioError, Report
 from podcaster.model import (
     AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript, episode_text,
+    notes_in,
 )
 
 EPISODE_FILE = "episode.md"
@@ -143,8 +144,12 @@ def _load_remembered(source: Path, key: str, remembered: Any, report: Report, ca
     # instead of leaving an entry whose stamp is newer than its content.
     source_stamp = file_stamp(source)
     episode = load(source, own)
-    if episode is not None and rules is not None:
-        rules(episode, own)
+    if episode is not None:
+        if rules is not None:
+            rules(episode, own)
+        # Checked, the notes are left in the file until a page or feed item needs them: a long
+        # archive's notes were most of its memory, and a rebuild renders only a few of them.
+        episode = replace(episode, notes=None)
     report.errors += own.errors
     report.warnings += own.warnings
     if episode is not None and not own.errors:
@@ -155,8 +160,8 @@ def _load_remembered(source: Path, key: str, remembered: Any, report: Report, ca
 
 
 def load(source: Path, report: Report) -> Episode | None:
-    """The episode in `source`; its notes stay in the file (`Episode.markdown()` reads them)."""
-    data = source.read_bytes()  # read once: the fingerprint and the notes read later are of these bytes
+    """The episode in `source`, its notes included."""
+    data = source.read_bytes()  # read once: the fingerprint and the notes read again later are of these bytes
     front_matter, notes_start, notes = _split(source, data, report)
     if front_matter is None:
         return None
@@ -208,7 +213,7 @@ def load(source: Path, report: Report) -> Episode | None:
     return Episode(
         slug=source.parent.name, source=source, title=title, date=published_at, guid=guid,
         number=number, season=season, episode_type=episode_type, explicit=explicit, speakers=speakers,
-        summary=summary, audio=audio_path, audio_info=audio_info, series=series,
+        summary=summary, audio=audio_path, audio_info=audio_info, notes=notes, series=series,
         cover=cover, transcripts=transcript_files, chapters=chapters, draft=draft, number_display=number_display,
         persons=persons, soundbites=soundbites, location=location, license=license, alternates=alternates,
         social=social, inputs=inputs, fingerprint=_fingerprint(sha256, inputs), notes_start=notes_start,
@@ -261,7 +266,7 @@ def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | 
         report.error(source, "front matter", "must be YAML keys and values, like `title: My episode`")
         return None, 0, ""
     notes_start = sum(len(line) for line in lines[:closing + 1])
-    return front_matter, notes_start, text[notes_start:].strip() + "\n"
+    return front_matter, notes_start, notes_in(text, notes_start)
 
 
 def _probe(source: Path, audio_path: Path, report: Report):

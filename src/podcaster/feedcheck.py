@@ -10,7 +10,6 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields, is_dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -146,10 +145,7 @@ def check_live_guids(show: Show, episodes: Sequence[Episode], report: Report) ->
 def check_xml_characters(source: Path, value: Show | Episode, report: Report) -> None:
     """Control characters cannot be carried by XML at all: the feed leaves them out, and says so here
     (text made of nothing else would be left empty, so it is refused)."""
-    texts = _texts(value)
-    if isinstance(value, Episode) and value.notes is None:
-        texts = chain(texts, [("notes", value.markdown())])  # the loader left them in the file
-    for field, text in texts:
+    for field, text in _texts(value):
         found = feed.XML_ILLEGAL.search(text)
         if found and not feed.xml_text(text).strip():
             report.error(source, field, "is made only of control characters, which XML cannot carry: "

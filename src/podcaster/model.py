@@ -300,9 +300,8 @@ class Episode:
     summary: str
     audio: Path
     audio_info: AudioInfo
-    # The show notes' Markdown when held here. An episode loaded from its file leaves them there
-    # (from character `notes_start` on) until a page or feed item asks: a long archive's notes
-    # are most of its memory, and a rebuild renders only a few of them.
+    # The show notes' Markdown when held here. None: they are in `source`, from character
+    # `notes_start` on, until a page or feed item asks (see `episodes.load_all`).
     notes: str | None = None
     series: str | None = None
     cover: Path | None = None
@@ -337,7 +336,7 @@ class Episode:
         if hashlib.sha256(data).hexdigest() != self.source_sha256:
             raise EpisodeError(f"{self.source}: changed since the build read it; build again (if this repeats, the "
                                "file was edited without changing its modification time: `touch` it)")
-        return episode_text(data)[self.notes_start:].strip() + "\n"
+        return notes_in(episode_text(data), self.notes_start)
 
     def order(self) -> tuple[float, str]:
         """Where the episode stands among the others: by date, then slug (a timestamp, because
@@ -352,3 +351,8 @@ def episode_text(data: bytes) -> str:
     """An episode.md's text, decoded as Python's text mode reads a file: UTF-8, universal newlines.
     Raises UnicodeDecodeError."""
     return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+
+
+def notes_in(text: str, start: int) -> str:
+    """The show notes of an episode.md's `text`, which begin at character `start`."""
+    return text[start:].strip() + "\n"

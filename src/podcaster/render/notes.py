@@ -204,7 +204,12 @@ class _Worker:
     def __init__(self) -> None:
         self._process = subprocess.Popen([sys.executable, "-c", self._PROGRAM], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE)
-        pickle.dump(sys.path, self._process.stdin)
+        try:
+            pickle.dump(sys.path, self._process.stdin)
+        except OSError:  # it ended at once
+            self._process.kill()
+            self._process.wait()
+            raise
         self._round_trips = ThreadPoolExecutor(max_workers=1)
 
     def submit(self, batch: list[tuple[str, Player]]) -> Future:
