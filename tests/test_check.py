@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+
 import pytest
 
 from conftest import ShowCopy
+from podcaster.cache import CACHE_FILE
+from podcaster.writer import STATE_FILE
 
 EPISODE = "episodes/just-forgiving/episode.md"
 
@@ -170,3 +175,31 @@ def test_a_negative_feed_limit_is_refused(show: ShowCopy):
     lines = _assert_failed_cleanly(show, show.run("check"))
     assert lines == [f"Error: {show.config}: feed.episode_limit: is -3; use 0 (every episode in feed.xml) "
                      "or a whole number from 1 up, e.g. 100"]
+
+
+def test_check_takes_unchanged_episodes_from_the_last_build_and_writes_nothing(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    # Audio replaced by bytes that are no audio at all, under the same size and mtime: as far as a
+    # build can tell the episode did not change, so check takes it from the build's cache.
+    audio = show.root / "episodes/just-forgiving/episode.mp3"
+    stat = audio.stat()
+    audio.write_bytes(b"\0" * stat.st_size)
+    os.utime(audio, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    kept = {name: (show.output / name).read_bytes() for name in (CACHE_FILE, STATE_FILE)}
+    other_build = sqlite3.connect(show.output / CACHE_FILE)
+    other_build.execute("BEGIN IMMEDIATE")  # a build holding the cache does not keep check waiting
+    try:
+        result = show.run("check")
+    finally:
+        other_build.rollback()
+        other_build.close()
+    assert result.exit_code == 0, result.output
+    assert "busy" not in result.stderr
+    assert {name: (show.output / name).read_bytes() for name in kept} == kept
+
+    # An episode whose files changed is read again.
+    os.utime(audio)
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert _problem_lines(result.stderr)[0].startswith(f"Error: {show.root / EPISODE}: audio:")
+    assert {name: (show.output / name).read_bytes() for name in kept} == kept

@@ -69,17 +69,17 @@ def file_stamp(path: Path | str | None) -> tuple[int, int] | None:
 
 
 class BuildCache:
-    """The cache in the SQLite file at `path`; with no path, one that remembers nothing (for
-    `check`, which looks at everything afresh).
+    """The cache in the SQLite file at `path`; with no path, one that remembers nothing.
 
     Until `begin_writing`, it only reads (an existing file) and holds what it is given: a build
     that refuses its input leaves nothing behind, not even a new cache file."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
+        # Only read (for `check`): nothing is written, pruned or removed, and no lock is taken.
+        self._read_only = read_only
         self._used: dict[str, set[str]] = {table: set() for table in _TABLES}
         self._used_owners: dict[str, set[str]] = {table: set() for table in _TABLES}
-        self._damaged = False
         self._connection: sqlite3.Connection | None = None
         self._pending: dict[tuple[str, str], tuple[Any, str | None]] | None = {}  # None once writing
         self._owners: set[str] = set()
@@ -98,12 +98,17 @@ class BuildCache:
             self.path = None
         except sqlite3.DatabaseError:
             self._close_quietly()
+            if self._read_only:
+                self.path = None
+                return
             self._remove()
             self._open()
 
     def _open(self) -> None:
         assert self.path is not None
         self._connection = sqlite3.connect(self.path, timeout=1, isolation_level=None)
+        if self._read_only:
+            return
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=NORMAL")
         # One build at a time writes it; another one meanwhile does without.
@@ -118,6 +123,7 @@ class BuildCache:
 
     def begin_writing(self) -> None:
         """The input is valid: from now on entries go to the file (made now if there is none)."""
+        assert not self._read_only
         pending, self._pending = self._pending or {}, None
         if self._connection is None and self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,7 +216,7 @@ class BuildCache:
         log.warning("the build cache %s failed (%s); the rest of this build works without it", self.path, error)
         self._close_quietly()
         # Busy is another build's turn; anything else is damage, which the next build would meet again.
-        if not isinstance(error, sqlite3.OperationalError):
+        if not isinstance(error, sqlite3.OperationalError) and not self._read_only:
             self._remove()
 
     def _remove(self) -> None:
@@ -222,6 +228,9 @@ class BuildCache:
         """Keep what this build added; after a build that finished, drop what it neither used nor
         retained."""
         if self._connection is None:
+            return
+        if self._read_only:
+            self._close_quietly()
             return
         try:
             if finished:
@@ -255,9 +264,10 @@ def _pickled(value: Any) -> bytes:
 
 
 @contextmanager
-def opened(folder: Path) -> Iterator[BuildCache]:
-    """The build cache of the build in `folder` (see `BuildCache.begin_writing`), kept when the block ends."""
-    cache = BuildCache(folder / CACHE_FILE)
+def opened(folder: Path, *, read_only: bool = False) -> Iterator[BuildCache]:
+    """The build cache of the build in `folder` (see `BuildCache.begin_writing`), kept when the
+    block ends; `read_only`, it is only read."""
+    cache = BuildCache(folder / CACHE_FILE, read_only=read_only)
     finished = False
     try:
         yield cache

@@ -108,8 +108,11 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
 
 
 def check(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Loaded:
-    """Validate everything and write nothing."""
-    return load(config_path, strict=strict, now=now)
+    """Validate everything and write nothing. Episodes the last build cached, whose files did not
+    change since, are taken from its cache, with the problems found then: at 10,000 episodes,
+    parsing them all again took 9 s."""
+    with cache.opened(config.output_dir_of(config_path), read_only=True) as build_cache:
+        return load(config_path, strict=strict, now=now, cache=build_cache)
 
 
 def build(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Built:
