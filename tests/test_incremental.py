@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import ShowCopy
-from podcaster import pipeline
-from podcaster.cache import CACHE_FILE
+from conftest import REPO, ShowCopy
+from podcaster import episodes, pipeline
+from podcaster.cache import CACHE_FILE, BuildCache
+from podcaster.errors import Report
 from podcaster.render import pages
 from podcaster.render.pages import SiteImage
 
@@ -203,3 +204,18 @@ def test_a_picture_is_made_from_its_own_cover_when_a_shared_one_changed_while_qu
         with Image.open(path) as picture:
             assert picture.size == (150, 150)
             assert all(abs(got - wanted) < 16 for got, wanted in zip(picture.convert("RGB").getpixel((75, 75)), colour))
+
+
+def test_episodes_come_back_from_the_cache_as_they_went_in(tmp_path: Path):
+    report = Report()
+    loaded = episodes.load_all(REPO / "episodes", report)
+    assert len(loaded) > 5 and any(e.chapters for e in loaded) and any(e.transcripts for e in loaded)
+    cache = BuildCache(tmp_path / "cache.sqlite")
+    cache.begin_writing()
+    for number, episode in enumerate(loaded):
+        cache.put("episodes", str(number), (episode, episode.source))
+    cache.close(finished=False)
+    again = BuildCache(tmp_path / "cache.sqlite")
+    assert [again.get("episodes", str(number)) for number in range(len(loaded))] == \
+        [(episode, episode.source) for episode in loaded]
+    again.close(finished=False)
