@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,18 @@ stream_type = "audio/mpeg"
 page_url = "http://127.0.0.1:8000/"
 summary = "An hour of listeners' questions at the end of the series."
 """
+
+
+@contextmanager
+def build_cache_held(show: ShowCopy) -> Iterator[None]:
+    """Within the block, the show's build cache is held as a running build holds it."""
+    other_build = sqlite3.connect(show.output / ".podcaster-cache.sqlite")
+    other_build.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other_build.rollback()
+        other_build.close()
 
 
 def copy_sample_show(root: Path) -> ShowCopy:

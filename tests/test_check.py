@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 
 import pytest
 
-from conftest import ShowCopy
+from conftest import ShowCopy, build_cache_held
 from podcaster.cache import CACHE_FILE
 from podcaster.writer import STATE_FILE
 
@@ -186,13 +185,8 @@ def test_check_takes_unchanged_episodes_from_the_last_build_and_writes_nothing(s
     audio.write_bytes(b"\0" * stat.st_size)
     os.utime(audio, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     kept = {name: (show.output / name).read_bytes() for name in (CACHE_FILE, STATE_FILE)}
-    other_build = sqlite3.connect(show.output / CACHE_FILE)
-    other_build.execute("BEGIN IMMEDIATE")  # a build holding the cache does not keep check waiting
-    try:
+    with build_cache_held(show):  # a build running meanwhile does not keep check waiting
         result = show.run("check")
-    finally:
-        other_build.rollback()
-        other_build.close()
     assert result.exit_code == 0, result.output
     assert "busy" not in result.stderr
     assert {name: (show.output / name).read_bytes() for name in kept} == kept

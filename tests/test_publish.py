@@ -15,7 +15,7 @@ import podcastparser
 from lxml import etree, html
 from mutagen import File as MutagenFile
 
-from conftest import REPO, ShowCopy
+from conftest import REPO, ShowCopy, build_cache_held
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 
@@ -202,18 +202,11 @@ def test_a_damaged_build_cache_is_rebuilt(show: ShowCopy):
 
 
 def test_a_build_cache_held_by_another_build_is_done_without(show: ShowCopy):
-    import sqlite3
-
     assert show.run("build").exit_code == 0
     page = (show.output / "episodes/just-forgiving/index.html").read_bytes()
     show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
-    other_build = sqlite3.connect(show.output / ".podcaster-cache.sqlite")
-    other_build.execute("BEGIN EXCLUSIVE")
-    try:
+    with build_cache_held(show):
         result = show.run("build")
-    finally:
-        other_build.rollback()
-        other_build.close()
     assert result.exit_code == 0, result.output
     assert "build cache" in result.stderr and "busy" in result.stderr
     rebuilt = (show.output / "episodes/just-forgiving/index.html").read_bytes()

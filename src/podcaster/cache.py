@@ -159,39 +159,41 @@ class BuildCache:
             return None
 
     def get_many(self, table: str, keys: list[str]) -> dict[str, Any]:
-        """`get` for each of `keys`, asked a few hundred at a time: the entries found, by key."""
+        """`get` for each of `keys`: the entries found, by key."""
         found = {key: self._pending[(table, key)][0] for key in keys if self._pending and (table, key) in self._pending}
         if self._connection is None:
             return found
         try:
-            for start in range(0, len(keys), _KEYS_PER_QUERY):
-                chunk = keys[start:start + _KEYS_PER_QUERY]
-                query = f"SELECT key, value FROM {table} WHERE key IN ({','.join('?' * len(chunk))})"
-                for key, value in self._connection.execute(query, chunk):
-                    if key in found:  # given to this build, not stored yet: as `get`, that one counts
-                        continue
-                    try:
-                        found[key] = pickle.loads(value)
-                    except Exception:  # an entry that no longer unpickles: it is made again
-                        continue
-                    self._used[table].add(key)
+            for key, value in self._rows(table, "key, value", keys):
+                if key in found:  # given to this build, not stored yet: as `get`, that one counts
+                    continue
+                try:
+                    found[key] = pickle.loads(value)
+                except Exception:  # an entry that no longer unpickles: it is made again
+                    continue
+                self._used[table].add(key)
         except sqlite3.DatabaseError as e:
             self._give_up(e)
         return found
 
     def present(self, table: str, keys: list[str]) -> set[str]:
-        """Which of `keys` have an entry (asked a few hundred at a time, not one by one)."""
+        """Which of `keys` have an entry."""
         found = {key for key in keys if self._pending and (table, key) in self._pending}
         if self._connection is None:
             return found
         try:
-            for start in range(0, len(keys), _KEYS_PER_QUERY):
-                chunk = keys[start:start + _KEYS_PER_QUERY]
-                query = f"SELECT key FROM {table} WHERE key IN ({','.join('?' * len(chunk))})"
-                found.update(key for (key,) in self._connection.execute(query, chunk))
+            found.update(key for (key,) in self._rows(table, "key", keys))
         except sqlite3.DatabaseError as e:
             self._give_up(e)
         return found
+
+    def _rows(self, table: str, columns: str, keys: list[str]) -> Iterator[tuple]:
+        """`columns` of the entries under `keys`, asked a few hundred keys at a time, not one by one."""
+        assert self._connection is not None
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = keys[start:start + _KEYS_PER_QUERY]
+            yield from self._connection.execute(
+                f"SELECT {columns} FROM {table} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
 
     def put(self, table: str, key: str, value: Any, owner: str | None = None) -> None:
         """Keep `value` under `key`; with an `owner` (an episode's fingerprint), it is kept as long as
