@@ -365,13 +365,15 @@ def _write_site(loaded: Loaded, writer: SiteWriter, build_cache: BuildCache, lay
             writer.copy(layout.artwork_key, show.artwork)
             media = feed.Media(sizes={}, integrity={})
             show_inputs = cache.digest(show.without_live(), layout)  # a chapters file never shows a live stream
+            # The fingerprint covers the episode's own files; the show's artwork is the cover its
+            # audio is tagged with when it has none of its own.
+            files_inputs = cache.digest("episode files", show_inputs, writer.source_stamp(show.artwork))
             for episode in loaded.published:
-                audio_key = layout.audio_key(episode)
-                _write_tagged_audio(writer, audio_key, episode, show, layout)
-                media.sizes[audio_key] = writer.size(audio_key)
-                if episode.cover:
-                    writer.copy(layout.cover_key(episode), episode.cover)
-                _write_feed_extras(writer, episode, show, layout, media, show_inputs)
+                group, inputs = f"episode {episode.slug}", cache.digest(files_inputs, episode.fingerprint)
+                if not writer.is_group_unchanged(group, inputs):
+                    with writer.group(group, inputs):
+                        _write_episode_files(writer, episode, show, layout, show_inputs)
+                _measure_media(writer, episode, layout, media)
                 ahead.collect()
             ahead.finish()
         for page in to_render:
@@ -393,10 +395,13 @@ def _feed_files_key(folder: Path) -> str:
                                        for path in [folder / FEED_KEY, *sorted(folder.glob(feed.ARCHIVE_PATTERN))]])
 
 
-def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout: Layout, media: feed.Media,
-                       show_inputs: str) -> None:
-    """The files the feed links for an episode: transcripts, other encodings, the chapters file
-    (`show_inputs`: a digest of the show's settings, which it depends on too)."""
+def _write_episode_files(writer: SiteWriter, episode: Episode, show: Show, layout: Layout, show_inputs: str) -> None:
+    """The episode's tagged audio, its cover, and the files the feed links for it: transcripts,
+    other encodings, the chapters file (`show_inputs`: a digest of the show's settings, which it
+    depends on too)."""
+    _write_tagged_audio(writer, layout.audio_key(episode), episode, show, layout)
+    if episode.cover:
+        writer.copy(layout.cover_key(episode), episode.cover)
     for transcript in episode.transcripts:
         writer.copy(layout.transcript_key(episode, transcript.path), transcript.path)
     for alternate in episode.alternates:
@@ -406,8 +411,6 @@ def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout:
             _write_tagged_audio(writer, key, episode, show, layout, source=alternate.path)
         else:
             writer.copy(key, alternate.path)
-        media.sizes[key] = writer.size(key)
-        media.integrity[key] = feed.sri(writer.digest(key))
     if episode.chapters:
         image_keys = {}
         for index, chapter in enumerate(episode.chapters):
@@ -418,6 +421,16 @@ def _write_feed_extras(writer: SiteWriter, episode: Episode, show: Show, layout:
         inputs = cache.digest("chapters", show_inputs, episode.fingerprint, image_keys)
         if not writer.is_unchanged(key, inputs):
             writer.write_text(key, json_chapters.to_json(show, episode, layout, image_keys), inputs)
+
+
+def _measure_media(writer: SiteWriter, episode: Episode, layout: Layout, media: feed.Media) -> None:
+    """What the feed states of the episode's audio files: their sizes, and the other encodings' digests."""
+    audio_key = layout.audio_key(episode)
+    media.sizes[audio_key] = writer.size(audio_key)
+    for alternate in episode.alternates:
+        key = layout.alternate_key(episode, alternate.path)
+        media.sizes[key] = writer.size(key)
+        media.integrity[key] = feed.sri(writer.digest(key))
 
 
 class _SiteImages:

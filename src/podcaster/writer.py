@@ -14,7 +14,8 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from podcaster.errors import RenderError
@@ -45,8 +46,11 @@ class SiteWriter:
         previous = self._read_state()
         self._previous_files: dict[str, dict] = previous.get("files", {})
         self._previous_derived: dict[str, dict] = previous.get("derived", {})
+        self._previous_groups: dict[str, dict] = previous.get("groups", {})
         self._derived: dict[str, dict] = {}
         self._files: dict[str, dict] = {}  # what this build knows of a file already: digest, size, stat, inputs
+        self._groups: dict[str, dict] = {}
+        self._group_keys: list[str] | None = None  # the files claimed in the group being written
         self._source_stamps: dict[str, list[int] | None] = {}
 
     # --- rendered files ----------------------------------------------------------------------
@@ -100,6 +104,49 @@ class SiteWriter:
             return previous["sha256"] == sha256
         return sha256_of(path) == sha256
 
+    # --- groups of files made from the same inputs ---------------------------------------------
+
+    def is_group_unchanged(self, name: str, inputs: str) -> bool:
+        """Whether the files written in the group `name` by the last build were made from these very
+        `inputs` (a digest) and none of them was touched since; if so, they are all part of this build
+        as they are. One look instead of one per file: an episode's tagged audio and the files the
+        feed links took a fifth of a rebuild of ten thousand episodes, though none had changed."""
+        previous = self._previous_groups.get(name)
+        if previous is None or previous["inputs"] != inputs:
+            return False
+        keys = previous["keys"]
+        if any(self._last_stat(key) != _stat_key(f"{self.root}/{key}") or key in self.written for key in keys):
+            return False
+        for key in keys:
+            self._claim(key)
+            derived = self._previous_derived.get(key)
+            if derived is not None:
+                self._derived[key] = derived
+            previous_file = self._previous_files.get(key)
+            if previous_file is not None and previous_file.get("stat") == self._last_stat(key):
+                self._files[key] = previous_file
+        self._groups[name] = previous
+        return True
+
+    @contextmanager
+    def group(self, name: str, inputs: str) -> Iterator[None]:
+        """Record the files written in the block as the group `name`, made from `inputs`, for
+        `is_group_unchanged` to find them in the next build."""
+        self._group_keys = []
+        try:
+            yield
+            self._groups[name] = {"inputs": inputs, "keys": sorted(self._group_keys)}
+        finally:
+            self._group_keys = None
+
+    def _last_stat(self, key: str) -> list[int] | None:
+        """The size and mtime the last build left the file `key` with, as its state says."""
+        derived = self._previous_derived.get(key)
+        if derived is not None:
+            return derived["output"]
+        previous = self._previous_files.get(key)
+        return previous.get("stat") if previous else None
+
     # --- derived files -----------------------------------------------------------------------
 
     def copy(self, key: str, source: Path) -> None:
@@ -151,7 +198,8 @@ class SiteWriter:
         keeps what the state knew of the files it did not write, and returns only those it wrote."""
         files = {key: self._entry(key) for key in sorted(self.written)}
         if not complete:
-            self._save_state({**self._previous_files, **self._files}, {**self._previous_derived, **self._derived})
+            self._save_state({**self._previous_files, **self._files}, {**self._previous_derived, **self._derived},
+                             {**self._previous_groups, **self._groups})
             return files
         for key in sorted(set(self._previous_files) - self.written):
             stale = self.root / key
@@ -159,13 +207,13 @@ class SiteWriter:
                 stale.unlink()
                 log.info("removed %s (no longer part of the site)", key)
                 remove_empty_folders(stale.parent, self.root)
-        self._save_state(self._files, self._derived)
+        self._save_state(self._files, self._derived, self._groups)
         return files
 
-    def _save_state(self, files: dict[str, dict], derived: dict[str, dict]) -> None:
-        if files == self._previous_files and derived == self._previous_derived:
+    def _save_state(self, files: dict[str, dict], derived: dict[str, dict], groups: dict[str, dict]) -> None:
+        if files == self._previous_files and derived == self._previous_derived and groups == self._previous_groups:
             return  # a build that changed nothing leaves the state as it was
-        replace_atomically(self.root / STATE_FILE, lambda partial: _write_state(partial, files, derived))
+        replace_atomically(self.root / STATE_FILE, lambda partial: _write_state(partial, files, derived, groups))
 
     def size(self, key: str) -> int:
         """The byte size of a file this build wrote."""
@@ -196,6 +244,8 @@ class SiteWriter:
         if not key or key.startswith("/") or "\\" in key or ".." in key.split("/"):
             raise RenderError(f"refusing to write {key!r} outside the output folder {self.root}")
         self.written.add(key)
+        if self._group_keys is not None:
+            self._group_keys.append(key)
         return self.root / key
 
     def _read_state(self) -> dict:
@@ -210,13 +260,13 @@ class SiteWriter:
         return state if isinstance(state, dict) and state.get("version") == _STATE_VERSION else {}
 
 
-def _write_state(path: Path, files: dict[str, dict], derived: dict[str, dict]) -> None:
+def _write_state(path: Path, files: dict[str, dict], derived: dict[str, dict], groups: dict[str, dict]) -> None:
     """The state as compact JSON, written a thousand entries at a time: at ten thousand episodes it
     has tens of thousands of entries, and the whole document as one string, then as bytes, added
     20 MB at the end of the build, where its memory peaks."""
     with path.open("w", encoding="utf-8") as out:
         out.write(f'{{"version":{_STATE_VERSION}')
-        for name, entries in (("files", files), ("derived", derived)):
+        for name, entries in (("files", files), ("derived", derived), ("groups", groups)):
             out.write(f',"{name}":{{')
             keys = sorted(entries)
             for start in range(0, len(keys), _STATE_PIECE):
