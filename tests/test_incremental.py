@@ -103,6 +103,28 @@ def test_a_config_change_reaches_every_page_and_the_feed(show: ShowCopy):
     _same_as_a_fresh_build(show)
 
 
+def test_an_altered_file_of_an_unchanged_episode_is_made_again_alone(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    built = _site(show.output)
+    (show.output / "episodes/just-forgiving/chapters.json").write_text("{}", encoding="utf-8")
+    with (show.output / "episodes/about-this-series/about-this-series.mp3").open("ab") as audio:
+        audio.write(b"\0")
+    rebuilt = pipeline.build(show.config)
+    assert sorted(rebuilt.changed) == ["episodes/about-this-series/about-this-series.mp3",
+                                       "episodes/just-forgiving/chapters.json"]
+    assert _site(show.output) == built
+
+
+def test_new_show_artwork_is_tagged_into_the_audio_of_episodes_without_a_cover(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    Image.new("RGB", (1400, 1400), "navy").save(show.root / "episodes/artwork.jpg", "JPEG")
+    rebuilt = pipeline.build(show.config)
+    tagged = [key for key in rebuilt.changed if key.endswith((".mp3", ".m4a", ".opus"))]
+    assert tagged == ["episodes/about-this-series/about-this-series.mp3",
+                      "episodes/about-this-series/alternates/episode.opus"]
+    _same_as_a_fresh_build(show)
+
+
 def test_a_broken_episode_leaves_no_cache_behind_on_a_first_build(show: ShowCopy):
     show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', "title: [")
     assert show.run("build").exit_code == 1
