@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,14 +42,24 @@ def inspect(path: Path) -> ImageInfo:
 def embeddable_jpeg(path: Path) -> bytes:
     """A JPEG of the image at most EMBED_MAX_PIXELS wide, for embedding in audio files."""
     stat = path.stat()
-    return _embeddable_jpeg(path.resolve(), stat.st_size, stat.st_mtime_ns)
+    # The file's device and inode make two names of one file the same, without resolving the
+    # path (a look at each of its folders, for every episode); its size and mtime make an edited
+    # image encode again.
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _EMBEDDED:
+        if len(_EMBEDDED) >= _EMBEDDED_KEPT:
+            del _EMBEDDED[next(iter(_EMBEDDED))]
+        _EMBEDDED[key] = _embeddable_jpeg(path)
+    return _EMBEDDED[key]
 
 
 # Most episodes embed the show's artwork: encode it once per run, not once per episode (on a
-# cold build of a large show this was two thirds of the time). The size and mtime in the key
-# make an edited image encode again.
-@functools.lru_cache(maxsize=16)
-def _embeddable_jpeg(path: Path, size: int, mtime_ns: int) -> bytes:
+# cold build of a large show this was two thirds of the time).
+_EMBEDDED: dict[tuple[int, int, int, int], bytes] = {}
+_EMBEDDED_KEPT = 16
+
+
+def _embeddable_jpeg(path: Path) -> bytes:
     if _is_plain_small_jpeg(path):
         return path.read_bytes()  # already what would be made, so it is not decoded and encoded again
     return _encoded(_decoded(path, EMBED_MAX_PIXELS), EMBED_MAX_PIXELS, "JPEG", quality=EMBED_JPEG_QUALITY, optimize=True)

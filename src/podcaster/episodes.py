@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -90,8 +91,8 @@ def reference() -> str:
                           [(f"`{f.key}`", "yes" if f.required else "no", f.doc, f"`{f.example}`") for f in FIELDS])
 
 
-def discover(episodes_dir: Path, report: Report) -> list[Path]:
-    """Every `<slug>/episode.md` below `episodes_dir`, in a stable order."""
+def discover(episodes_dir: Path, report: Report) -> list[tuple[str, tuple[int, int]]]:
+    """Every `<slug>/episode.md` below `episodes_dir`, in a stable order, with its size and mtime."""
     if not episodes_dir.is_dir():
         report.error(episodes_dir, "", "the episodes folder does not exist; create it or set [paths] episodes")
         return []
@@ -100,13 +101,23 @@ def discover(episodes_dir: Path, report: Report) -> list[Path]:
     with os.scandir(episodes_dir) as entries:
         folders = sorted(entry.name for entry in entries if not entry.name.startswith(".") and _is_folder(entry))
     for name in folders:
-        folder = episodes_dir / name
-        source = folder / EPISODE_FILE
-        if source.is_file():
-            found.append(source)
+        # As a string: a rebuild looks at thousands of episodes, and a Path costs more than the stat.
+        source = os.path.join(episodes_dir, name, EPISODE_FILE)
+        stamp = _file_stamp_if_regular(source)
+        if stamp is not None:
+            found.append((source, stamp))
         else:
-            report.warn(folder, "", f"no {EPISODE_FILE} in this folder, so it is not an episode; add one or move the folder")
+            report.warn(episodes_dir / name, "",
+                        f"no {EPISODE_FILE} in this folder, so it is not an episode; add one or move the folder")
     return found
+
+
+def _file_stamp_if_regular(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns) if stat.S_ISREG(status.st_mode) else None
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
@@ -123,27 +134,29 @@ def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None
     changed since it last loaded is taken from there, warnings included."""
     cache = cache or BuildCache(None)
     sources = discover(episodes_dir, report)
-    keys = [cache_digest("episode", str(source)) for source in sources]
+    keys = [cache_digest("episode", source) for source, _ in sources]
     remembered = cache.get_many("episodes", keys)
-    loaded = [episode for source, key in zip(sources, keys)
-              if (episode := _load_remembered(source, key, remembered.pop(key, None), report, cache, rules))]
+    loaded = [episode for (source, stamp), key in zip(sources, keys)
+              if (episode := _load_remembered(source, stamp, key, remembered.pop(key, None), report, cache, rules))]
     _check_unique_guids(loaded, report)
     return sorted(loaded, key=Episode.order)
 
 
-def _load_remembered(source: Path, key: str, remembered: Any, report: Report, cache: BuildCache,
-                     rules: Callable[[Episode, Report], None] | None) -> Episode | None:
-    """The episode in `source`: as `remembered` under `key` in the cache, if none of its files changed since."""
+def _load_remembered(source: str, source_stamp: tuple[int, int], key: str, remembered: Any, report: Report,
+                     cache: BuildCache, rules: Callable[[Episode, Report], None] | None) -> Episode | None:
+    """The episode in `source`, whose size and mtime are `source_stamp`: as `remembered` under `key`
+    in the cache, if none of its files changed since.
+
+    The stamp was taken before the file is read: an edit meanwhile then makes the next build load
+    it again, instead of leaving an entry whose stamp is newer than its content."""
     if remembered is not None:
         stamps, episode, warnings = remembered
-        if all(file_stamp(path) == stamp for path, stamp in stamps):
+        (_, remembered_stamp), *others = stamps
+        if remembered_stamp == source_stamp and all(file_stamp(path) == stamp for path, stamp in others):
             report.warnings += warnings
             return episode
     own = Report()
-    # Taken before the file is read: an edit meanwhile then makes the next build load it again,
-    # instead of leaving an entry whose stamp is newer than its content.
-    source_stamp = file_stamp(source)
-    episode = load(source, own)
+    episode = load(Path(source), own)
     if episode is not None:
         if rules is not None:
             rules(episode, own)
@@ -154,7 +167,7 @@ def _load_remembered(source: Path, key: str, remembered: Any, report: Report, ca
     report.warnings += own.warnings
     if episode is not None and not own.errors:
         # The paths as strings: they are only stat-ed, and a string unpickles far faster than a Path.
-        stamps = [(str(source), source_stamp), *((str(path), file_stamp(path)) for path in episode.inputs[1:])]
+        stamps = [(source, source_stamp), *((str(path), file_stamp(path)) for path in episode.inputs[1:])]
         cache.put("episodes", key, (stamps, episode, own.warnings))
     return episode
 

@@ -12,13 +12,17 @@ def replace_atomically(path: Path, make: Callable[[Path], None]) -> None:
     """Have `make` write a partial file beside `path`, then rename it into place: a reader sees
     the old file or the whole new one, never half of one. The partial keeps the suffix, because
     what fills it (a tagger, say) may go by it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # A build writes tens of thousands of files into folders that are mostly there already: one
+    # look is cheaper than mkdir's attempt and look.
+    if not os.path.isdir(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.stem}.partial{path.suffix}")
     try:
         make(partial)
         os.replace(partial, path)
-    finally:
+    except BaseException:
         partial.unlink(missing_ok=True)
+        raise
 
 
 def sha256_of(path: Path) -> str:

@@ -25,6 +25,7 @@ NOT_FOUND_KEY = "404.html"
 LIVE_DIR_KEY = "live/"
 LIVE_KEY = LIVE_DIR_KEY + "index.html"
 ARCHIVE_SECTION = "archive"
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~/-]*")  # what `quote` leaves as it is
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ class Layout:
         return self.url(self.listing_dir_key(section, page))
 
     def url(self, key: str) -> str:
-        return self.public_url + quote(key)
+        # Most keys need no quoting, and a build asks for tens of thousands of URLs.
+        return self.public_url + (key if _UNQUOTED.fullmatch(key) else quote(key))
 
     def page_url(self, episode: Episode) -> str:
         # Pages are linked by their folder: /episodes/slug/ rather than /episodes/slug/index.html.

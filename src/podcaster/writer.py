@@ -72,7 +72,8 @@ class SiteWriter:
     def write_chunks(self, key: str, chunks: Iterable[bytes], inputs: str | None = None) -> None:
         """Write the file as the concatenated `chunks` (a large feed need not be held whole), unless
         it holds exactly those bytes already; `inputs` is what they were made from, for `is_unchanged`."""
-        path = self._claim(key)
+        self._claim(key)
+        path = self.root / key
         digest, size = hashlib.sha256(), 0
 
         def fill(partial: Path) -> None:
@@ -161,13 +162,14 @@ class SiteWriter:
     def derive(self, key: str, source: Path, recipe: str, make: Callable[[Path], None]) -> None:
         """Write `key` as `make(partial)` builds it from `source`, unless the file there was already
         made from this very source (same size and mtime) with this very `recipe` (a digest)."""
-        path = self._claim(key)
+        self._claim(key)
         if self.is_current(key, source, recipe):
             self._derived[key] = self._previous_derived[key]
             previous = self._previous_files.get(key)
             if previous and previous.get("stat") == self._derived[key]["output"]:
                 self._files[key] = previous  # is_current saw the file as it was: its digest stands
             return
+        path = self.root / key
         replace_atomically(path, make)
         self._derived[key] = {"source": self.source_stamp(source), "recipe": recipe, "output": _stat_key(path)}
         self.changed.append(key)
@@ -237,7 +239,7 @@ class SiteWriter:
             self._files[key] = known
         return ManifestEntry(known["sha256"], known["size"])
 
-    def _claim(self, key: str) -> Path:
+    def _claim(self, key: str) -> None:
         if key in self.written:
             raise RenderError(f"two outputs would be written to {self.root / key}; rename one of their sources")
         # Keys come from names in the show (slugs, file names); none may climb out of the folder.
@@ -246,7 +248,6 @@ class SiteWriter:
         self.written.add(key)
         if self._group_keys is not None:
             self._group_keys.append(key)
-        return self.root / key
 
     def _read_state(self) -> dict:
         path = self.root / STATE_FILE
