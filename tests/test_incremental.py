@@ -14,7 +14,7 @@ from conftest import REPO, ShowCopy
 from podcaster import episodes, pipeline
 from podcaster.cache import CACHE_FILE, BuildCache
 from podcaster.errors import Report
-from podcaster.render import pages
+from podcaster.render import feed, pages
 from podcaster.render.pages import SiteImage
 
 
@@ -241,3 +241,32 @@ def test_episodes_come_back_from_the_cache_as_they_went_in(tmp_path: Path):
     assert [again.get("episodes", str(number)) for number in range(len(loaded))] == \
         [(episode, episode.source) for episode in loaded]
     again.close(finished=False)
+
+
+def test_an_entry_a_build_only_looked_for_is_kept(tmp_path: Path):
+    first = BuildCache(tmp_path / "cache.sqlite")
+    first.begin_writing()
+    first.put("feeds", "looked-for", "the feed as built")
+    first.put("feeds", "unused", "an older feed")
+    first.close(finished=True)
+    second = BuildCache(tmp_path / "cache.sqlite")
+    second.begin_writing()
+    assert second.present("feeds", ["looked-for", "never-stored"]) == {"looked-for"}
+    second.close(finished=True)
+    third = BuildCache(tmp_path / "cache.sqlite")
+    assert third.get("feeds", "looked-for") == "the feed as built"
+    assert third.get("feeds", "unused") is None
+    third.close(finished=False)
+
+
+def test_the_next_build_reads_the_last_feed_from_the_cache(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    assert show.run("build").exit_code == 0
+    assert show.run("build").exit_code == 0  # nothing changed: the feed's record is not made again
+    show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', 'title: "Just Forgiving, Again"')
+    assert "feed.xml" in pipeline.build(show.config).changed
+
+    def unread(folder: Path):
+        raise AssertionError("the earlier feed was parsed again, though the cache had it")
+
+    monkeypatch.setattr(feed, "read_published", unread)
+    assert pipeline.build(show.config).changed == []

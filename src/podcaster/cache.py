@@ -180,15 +180,17 @@ class BuildCache:
         return found
 
     def present(self, table: str, keys: list[str]) -> set[str]:
-        """Which of `keys` have an entry."""
+        """Which of `keys` have an entry; those found are kept, as those `get` finds."""
         found = {key for key in keys if self._pending and (table, key) in self._pending}
         if self._connection is None:
             return found
         try:
-            found.update(key for (key,) in self._rows(table, "key", keys))
+            stored = {key for (key,) in self._rows(table, "key", keys)}
         except sqlite3.DatabaseError as e:
             self._give_up(e)
-        return found
+            return found
+        self._used[table].update(stored)
+        return found | stored
 
     def _rows(self, table: str, columns: str, keys: list[str]) -> Iterator[tuple]:
         """`columns` of the entries under `keys`, asked a few hundred keys at a time, not one by one."""

@@ -346,7 +346,9 @@ def _build(loaded: Loaded, build_cache: BuildCache) -> Built:
         _write_site(loaded, writer, build_cache, layout)
         site_images.write()
     files = writer.finish()
-    build_cache.put("feeds", _feed_files_key(show.output_dir), feed.published(show, loaded.published, layout))
+    feed_files_key = _feed_files_key(show.output_dir)
+    if not build_cache.present("feeds", [feed_files_key]):  # the feed is as the last build left it
+        build_cache.put("feeds", feed_files_key, feed.published(show, loaded.published, layout))
     for key in writer.changed:
         log.debug("wrote %s", key)
     log.info("built %d files into %s (%d changed)", len(files), show.output_dir, len(writer.changed))
