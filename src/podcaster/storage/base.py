@@ -13,7 +13,7 @@ MANIFEST_KEY = ".podcaster-manifest.json"
 _MANIFEST_VERSION = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ManifestEntry:
     sha256: str
     size: int
