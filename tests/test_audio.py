@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import COMM, ID3, Encoding
 from mutagen.mp4 import MP4
+from PIL import Image
 
 from audio_readers import (
     DATA, FORMATS, audio_packets, cover_image, ffprobe, flac_frames, mp3_frames, ogg_packets,
@@ -320,3 +321,18 @@ def test_a_corrupt_m4a_index_is_a_clear_error(copy_of):
     path.write_bytes(path.read_bytes().replace(b"moov", b"moof", 1))
     with pytest.raises(AudioError, match="cannot read the M4A audio"):
         audio.probe(path)
+
+
+def test_the_show_artwork_is_encoded_once_among_many_chapter_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    encoded = []
+    encode = artwork._embeddable_jpeg
+    monkeypatch.setattr(artwork, "_embeddable_jpeg", lambda path: encoded.append(path.name) or encode(path))
+    show_artwork = tmp_path / "artwork.png"
+    Image.new("RGB", (64, 64), "navy").save(show_artwork)
+    for number in range(40):  # episode after episode: the show's cover, then a chapter image of its own
+        chapter_image = tmp_path / f"chapter-{number}.png"
+        Image.new("RGB", (8, 8), (number, 0, 0)).save(chapter_image)
+        assert artwork.embeddable_jpeg(show_artwork) == encode(show_artwork)
+        artwork.embeddable_jpeg(chapter_image)
+    assert encoded.count("artwork.png") == 1
+    assert len(encoded) == 41

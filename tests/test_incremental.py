@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -261,12 +262,46 @@ def test_an_entry_a_build_only_looked_for_is_kept(tmp_path: Path):
 
 def test_the_next_build_reads_the_last_feed_from_the_cache(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
     assert show.run("build").exit_code == 0
-    assert show.run("build").exit_code == 0  # nothing changed: the feed's record is not made again
-    show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', 'title: "Just Forgiving, Again"')
-    assert "feed.xml" in pipeline.build(show.config).changed
 
-    def unread(folder: Path):
+    def made_again(*args):
+        raise AssertionError("the feed's record was made again, though the feed had not changed")
+
+    def read_again(folder: Path):
         raise AssertionError("the earlier feed was parsed again, though the cache had it")
 
-    monkeypatch.setattr(feed, "read_published", unread)
+    with monkeypatch.context() as unchanged:
+        unchanged.setattr(feed, "published", made_again)
+        assert pipeline.build(show.config).changed == []
+    # The record the build before last made, and the last one only looked for, is still there.
+    monkeypatch.setattr(feed, "read_published", read_again)
+    show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', 'title: "Just Forgiving, Again"')
+    assert "feed.xml" in pipeline.build(show.config).changed
     assert pipeline.build(show.config).changed == []
+
+
+def test_audio_retagged_by_tag_is_made_again_when_its_episode_goes_back(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', 'title: "Just Forgiving, Again"')
+    assert show.run("tag").exit_code == 0
+    show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving, Again"', 'title: "Just Forgiving"')
+    rebuilt = pipeline.build(show.config)
+    assert "episodes/just-forgiving/just-forgiving.mp3" in rebuilt.changed
+    _same_as_a_fresh_build(show)
+
+
+def test_an_episode_whose_audio_changed_while_it_loaded_is_loaded_again(show: ShowCopy, tmp_path: Path):
+    audio = show.root / "episodes/just-forgiving/episode.mp3"
+
+    def audio_replaced(episode, report: Report) -> None:  # runs once the episode has loaded
+        if episode.slug == "just-forgiving":
+            later = audio.stat().st_mtime_ns + 10**9
+            os.utime(audio, ns=(later, later))
+
+    cache = BuildCache(tmp_path / "cache.sqlite")
+    cache.begin_writing()
+    first = episodes.load_all(show.root / "episodes", Report(), cache, rules=audio_replaced)
+    again = episodes.load_all(show.root / "episodes", Report(), cache)
+    cache.close(finished=False)
+    fresh = episodes.load_all(show.root / "episodes", Report())
+    assert [e.fingerprint for e in again] == [e.fingerprint for e in fresh]
+    assert [e.slug for e, f in zip(first, fresh) if e.fingerprint != f.fingerprint] == ["just-forgiving"]

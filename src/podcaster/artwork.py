@@ -46,11 +46,11 @@ def embeddable_jpeg(path: Path) -> bytes:
     # path (a look at each of its folders, for every episode); its size and mtime make an edited
     # image encode again.
     key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    if key not in _EMBEDDED:
-        if len(_EMBEDDED) >= _EMBEDDED_KEPT:
-            del _EMBEDDED[next(iter(_EMBEDDED))]
-        _EMBEDDED[key] = _embeddable_jpeg(path)
-    return _EMBEDDED[key]
+    jpeg = _EMBEDDED.pop(key, None) or _embeddable_jpeg(path)
+    _EMBEDDED[key] = jpeg  # the last used last: the show's artwork stays among many chapter images
+    if len(_EMBEDDED) > _EMBEDDED_KEPT:
+        del _EMBEDDED[next(iter(_EMBEDDED))]
+    return jpeg
 
 
 # Most episodes embed the show's artwork: encode it once per run, not once per episode (on a

@@ -166,9 +166,11 @@ def _load_remembered(source: str, source_stamp: tuple[int, int], key: str, remem
     report.errors += own.errors
     report.warnings += own.warnings
     if episode is not None and not own.errors:
-        # The paths as strings: they are only stat-ed, and a string unpickles far faster than a Path.
-        stamps = [(source, source_stamp), *((str(path), file_stamp(path)) for path in episode.inputs[1:])]
-        cache.put("episodes", key, (stamps, episode, own.warnings))
+        stamps = _stamps(episode.inputs[1:])
+        # A file that changed while the episode loaded (audio still being copied in) may not be what
+        # was read: the next build loads the episode again rather than take it from here.
+        if _fingerprint(episode.source_sha256, stamps) == episode.fingerprint:
+            cache.put("episodes", key, ([(source, source_stamp), *stamps], episode, own.warnings))
     return episode
 
 
@@ -208,6 +210,8 @@ def load(source: Path, report: Report) -> Episode | None:
     license = reader.get("license", _license)
     alternates = reader.get("alternates", _alternates(source), default=())
     social = reader.get("social", _social, default=())
+    inputs = _inputs(source, front_matter.get("chapters"), audio_path, cover, transcript_files, alternates, chapters)
+    input_stamps = _stamps(inputs[1:])  # before the audio and transcripts are read
     for transcript in transcript_files:
         if transcripts.readable(transcript.path):
             _check_transcript(source, transcript.path, report)
@@ -222,14 +226,13 @@ def load(source: Path, report: Report) -> Episode | None:
     if reader.failed or audio_info is None:
         return None
     sha256 = hashlib.sha256(data).hexdigest()
-    inputs = _inputs(source, front_matter.get("chapters"), audio_path, cover, transcript_files, alternates, chapters)
     return Episode(
         slug=source.parent.name, source=source, title=title, date=published_at, guid=guid,
         number=number, season=season, episode_type=episode_type, explicit=explicit, speakers=speakers,
         summary=summary, audio=audio_path, audio_info=audio_info, notes=notes, series=series,
         cover=cover, transcripts=transcript_files, chapters=chapters, draft=draft, number_display=number_display,
         persons=persons, soundbites=soundbites, location=location, license=license, alternates=alternates,
-        social=social, inputs=inputs, fingerprint=_fingerprint(sha256, inputs), notes_start=notes_start,
+        social=social, inputs=inputs, fingerprint=_fingerprint(sha256, input_stamps), notes_start=notes_start,
         source_sha256=sha256,
     )
 
@@ -244,11 +247,16 @@ def _inputs(source: Path, chapters_value: Any, audio_path: Path, cover: Path | N
     return tuple(dict.fromkeys(path for path in named if path is not None))
 
 
-def _fingerprint(source_sha256: str, inputs: tuple[Path, ...]) -> str:
-    """The episode.md's bytes (`source_sha256`) and the other files' size and mtime. (An episode comes
-    from the cache while all its files keep their size and mtime, as make and rsync judge a change.)"""
-    _, *others = inputs
-    return cache_digest(source_sha256, [(p, file_stamp(p)) for p in others])
+def _stamps(paths: tuple[Path, ...]) -> list[tuple[str, tuple[int, int] | None]]:
+    # The paths as strings: they are only stat-ed, and a string unpickles far faster than a Path.
+    return [(str(path), file_stamp(path)) for path in paths]
+
+
+def _fingerprint(source_sha256: str, stamps: list[tuple[str, tuple[int, int] | None]]) -> str:
+    """The episode.md's bytes (`source_sha256`) and the other files' size and mtime (`stamps`). (An
+    episode comes from the cache while all its files keep their size and mtime, as make and rsync
+    judge a change.)"""
+    return cache_digest(source_sha256, stamps)
 
 
 def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | None, int, str]:

@@ -347,7 +347,7 @@ def _build(loaded: Loaded, build_cache: BuildCache) -> Built:
         site_images.write()
     files = writer.finish()
     feed_files_key = _feed_files_key(show.output_dir)
-    if not build_cache.present("feeds", [feed_files_key]):  # the feed is as the last build left it
+    if not build_cache.present("feeds", [feed_files_key]):  # else the feed is as the last build left it
         build_cache.put("feeds", feed_files_key, feed.published(show, loaded.published, layout))
     for key in writer.changed:
         log.debug("wrote %s", key)
