@@ -63,3 +63,32 @@ def test_an_edit_made_before_the_watch_starts_is_seen(tmp_path: Path):
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_look_sees_every_visible_file_and_nothing_else(tmp_path: Path):
+    from podcaster import watch
+
+    config = tmp_path / "podcast.toml"
+    config.write_text("title = 'x'", encoding="utf-8")
+    episodes = tmp_path / "episodes"
+    (episodes / "one" / "images").mkdir(parents=True)
+    (episodes / "one" / "episode.md").write_text("notes", encoding="utf-8")
+    (episodes / "one" / "images" / "cover.jpg").write_bytes(b"jpeg")
+    (episodes / "one" / ".episode.md.swp").write_bytes(b"an editor's scratch file")
+    (episodes / ".git").mkdir()
+    (episodes / ".git" / "HEAD").write_text("ref", encoding="utf-8")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "big.wav").write_bytes(b"not the show's")
+    (episodes / "linked").symlink_to(outside, target_is_directory=True)
+    (episodes / "one" / "link.md").symlink_to(episodes / "one" / "episode.md")
+
+    seen = watch.snapshot([config, episodes, tmp_path / "no-templates-here"])
+
+    assert sorted(seen) == sorted(str(p) for p in [config, episodes / "one" / "episode.md",
+                                                   episodes / "one" / "images" / "cover.jpg",
+                                                   episodes / "one" / "link.md"])
+    status = (episodes / "one" / "images" / "cover.jpg").stat()
+    assert seen[str(episodes / "one" / "images" / "cover.jpg")] == (status.st_size, status.st_mtime_ns)
+    (episodes / "one" / "images" / "cover.jpg").write_bytes(b"a new jpeg")
+    assert watch.snapshot([config, episodes]) != seen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -245,6 +246,12 @@ class Chapter:
     title: str
     url: str | None = None
     image: Path | None = None
+
+
+def chapter_spans(chapters: Sequence[Chapter], duration: float) -> list[tuple[Chapter, float]]:
+    """Each chapter with its end: where the next one begins; the last ends with the audio (`duration`)."""
+    ends = [chapter.start for chapter in chapters[1:]] + [duration]
+    return list(zip(chapters, ends))
 
 
 @dataclass(frozen=True, slots=True)

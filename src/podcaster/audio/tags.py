@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from podcaster.model import Chapter
+from podcaster.model import Chapter, chapter_spans
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,4 @@ class Tags:
     id3_version: int = 4  # MP3 only: 3 for old players that cannot read ID3v2.4
 
     def chapter_spans(self) -> list[tuple[Chapter, float]]:
-        """Each chapter with its end: where the next one begins; the last ends with the audio."""
-        ends = [chapter.start for chapter in self.chapters[1:]] + [self.duration]
-        return list(zip(self.chapters, ends))
+        return chapter_spans(self.chapters, self.duration)

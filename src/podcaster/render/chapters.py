@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from podcaster.model import Episode, Show
+from podcaster.model import Episode, Show, chapter_spans
 from podcaster.site import Layout
 
 VERSION = "1.2.0"
@@ -17,9 +17,7 @@ VERSION = "1.2.0"
 def to_json(show: Show, episode: Episode, layout: Layout, image_keys: dict[int, str]) -> str:
     """`image_keys`: the published key of each chapter's image, by the chapter's index."""
     chapters = []
-    for index, chapter in enumerate(episode.chapters):
-        end = episode.chapters[index + 1].start if index + 1 < len(episode.chapters) else \
-            episode.audio_info.duration
+    for index, (chapter, end) in enumerate(chapter_spans(episode.chapters, episode.audio_info.duration)):
         entry: dict[str, object] = {"startTime": round(chapter.start, 3), "endTime": round(end, 3),
                                     "title": chapter.title}
         if chapter.url:

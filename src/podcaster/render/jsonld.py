@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from podcaster.model import Episode, Show
+from podcaster.model import Episode, Show, chapter_spans
 
 Node = dict[str, Any]
 CONTEXT = "https://schema.org"
@@ -84,7 +84,7 @@ def podcast_episode(show: Show, episode: Episode, *, page_url: str, home_url: st
         node["hasPart"] = [
             {"@type": "Clip", "name": chapter.title, "startOffset": round(chapter.start, 3),
              "endOffset": round(end, 3), "url": url}
-            for chapter, end, url in zip(episode.chapters, _chapter_ends(episode), chapter_urls)
+            for (chapter, end), url in zip(chapter_spans(episode.chapters, episode.audio_info.duration), chapter_urls)
         ]
     return node
 
@@ -113,7 +113,3 @@ def breadcrumbs(trail: Sequence[tuple[str, str]]) -> Node:
 def _series_id(home_url: str) -> str:
     return f"{home_url}#podcast"
 
-
-def _chapter_ends(episode: Episode) -> list[float]:
-    starts = [chapter.start for chapter in episode.chapters]
-    return starts[1:] + [episode.audio_info.duration]

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import version
 
 import nh3
 from markdown_it import MarkdownIt
@@ -41,10 +40,6 @@ _ALLOWED_ATTRIBUTES = {
 _TIMESTAMP = re.compile(r"(?<![\w:.,])(?:\d{1,2}:)?\d{1,2}:[0-5]\d(?![\w:]|[.,]\d)")
 log = logging.getLogger(__name__)
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
-# What else the HTML depends on besides podcaster's code: the two libraries' versions.
-_RENDERER = (version("markdown-it-py"), version("nh3"))
-
-
 @dataclass(frozen=True)
 class Player:
     """The audio that timestamps in the notes seek: its URL and length (a later time is not a timestamp)."""
@@ -268,7 +263,7 @@ def _render_batch(batch: list[tuple[str, Player]]) -> list[tuple[str, str]]:
 def _cache_key(episode: Episode, player: Player | None) -> str:
     # The fingerprint covers the episode.md's bytes, so notes left in the file need not be read
     # to know their key; notes held in the episode (not from a file) are keyed by themselves.
-    return cache_digest("notes", _RENDERER, episode.fingerprint, episode.notes, player)
+    return cache_digest("notes", episode.fingerprint, episode.notes, player)
 
 
 def _render(tokens: list[Token], player: Player | None) -> str:
