@@ -19,7 +19,7 @@ from podcaster import config, episodes as episode_files, feedcheck
 from podcaster.cache import BuildCache
 from podcaster.errors import Report
 from podcaster.model import Episode, Funding, Person, Show, Soundbite, Txt
-from podcaster.render import feed, notes
+from podcaster.render import feed, notes_html
 from podcaster.site import Layout
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0",
@@ -85,7 +85,7 @@ def test_any_text_keeps_the_feed_well_formed_and_round_trips(show_title, descrip
     assert text(item, "guid") == said(guid)
     assert text(item, "podcast:person[1]") == said(speaker)
     assert text(item, "podcast:soundbite") == said(bite)
-    assert text(item, "content:encoded") == said(notes.to_html(body))
+    assert text(item, "content:encoded") == said(notes_html.to_html(body))
     assert not feedparser.parse(xml).bozo
 
 

@@ -14,7 +14,7 @@ from podcaster import episodes
 from podcaster.cache import BuildCache
 from podcaster.errors import EpisodeError, Report
 from podcaster.model import Episode
-from podcaster.render import notes
+from podcaster.render import notes, notes_html
 
 SAMPLE = REPO / "episodes" / "just-forgiving"
 
@@ -40,7 +40,7 @@ def test_a_loaded_episode_reads_its_notes_from_its_file_and_refuses_a_file_chang
     episode = _episode_with_notes(tmp_path / "one", body)
     assert episode.notes is None  # not held in memory
     assert episode.markdown() == "Crlf line one.\nAnd *two*, at 1:05.\n"
-    assert 'data-start="65"' in notes.episode_html(episode, notes.Player("https://example.org/a.mp3", 600.0))
+    assert 'data-start="65"' in notes.episode_html(episode, notes_html.Player("https://example.org/a.mp3", 600.0))
 
     episode.source.write_text(episode.source.read_text(encoding="utf-8") + "An edit.\n", encoding="utf-8")
     with pytest.raises(EpisodeError, match=r"just-forgiving/episode\.md: changed since the build read it; build again"):
@@ -64,7 +64,7 @@ def test_the_worker_is_the_only_process_started_and_it_ends(tmp_path: Path):
 
 
 def test_a_failure_while_sending_stops_the_workers(tmp_path: Path):
-    player = notes.Player("https://example.org/episode.mp3", 600.0)
+    player = notes_html.Player("https://example.org/episode.mp3", 600.0)
     loaded = [_episode_with_notes(tmp_path / f"e{n}", f"Part {n}.\n") for n in range(70)]
     loaded[0].source.write_text("---\ntitle: changed\n---\n", encoding="utf-8")
     cache = BuildCache(tmp_path / "cache.sqlite")
@@ -80,11 +80,11 @@ def test_a_failure_while_sending_stops_the_workers(tmp_path: Path):
 
 
 def _fill_the_cache_ahead(tmp_path: Path, while_rendering) -> None:
-    player = notes.Player("https://example.org/episode.mp3", 600.0)
+    player = notes_html.Player("https://example.org/episode.mp3", 600.0)
     loaded = [_episode_with_notes(tmp_path / f"e{n}", f"## Part {n}\n\nFrom 1:{n % 60:02d} on, *why* it matters "
                                   f"([more](https://example.org/{n})).\n") for n in range(70)]  # above the threshold
     wanted = [notes.Wanted(episode, lambda _: player) for episode in loaded]
-    expected = [(notes.to_html(e.markdown(), player), notes.to_html(e.markdown())) for e in loaded]
+    expected = [(notes_html.to_html(e.markdown(), player), notes_html.to_html(e.markdown())) for e in loaded]
     cache = BuildCache(tmp_path / "cache.sqlite")
     cache.begin_writing()
     with notes.cached_in(cache):
@@ -111,3 +111,17 @@ def _children() -> set[int]:
         if int(status[1]) == os.getpid() and status[0] != "Z":
             children.add(int(entry.name))
     return children
+
+
+def test_the_worker_loads_neither_the_build_cache_nor_the_model():
+    """Each worker process lives through the tagging of a whole archive, beside the build: what its
+    module imports (SQLite and the cache, the model, click) is memory a build pays twice."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys; import podcaster.render.notes_html; "
+                               "print(' '.join(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert "markdown_it" in loaded and "nh3" in loaded
+    assert not {"sqlite3", "podcaster.cache", "podcaster.model", "click"} & set(loaded)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from podcaster import (
     artwork, audio, cache, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, publishing,
-    recording, scaffold, websub,
+    recording, scaffold,
 )
 from podcaster.cache import BuildCache
 from podcaster.errors import ArtworkError, EpisodeError, Problem, Report, StorageError
@@ -206,6 +206,10 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
 
 def _ping_hub(hub: str, feed_url: str) -> None:
     """The feed is already published when the hub is told; a hub that fails costs only the speed-up."""
+    # Imported here: urllib.request brings ssl and http.client, 5 MB and 15 ms that every build,
+    # check and tag paid for a step only a publish to a show with a hub takes.
+    from podcaster import websub
+
     try:
         websub.ping(hub, feed_url)
     except StorageError as e:
@@ -359,31 +363,40 @@ def _write_site(loaded: Loaded, writer: SiteWriter, build_cache: BuildCache, lay
     """Everything but the pictures: the tagged audio and the files the feed links, the pages, the feed."""
     show = loaded.show
     with notes.cached_in(build_cache):
-        planned = pages.plan(show, loaded.published, layout, Templates(show.templates_dir))
-        to_render = [page for page in planned if not writer.is_unchanged(page.key, page.inputs)]
-        # The notes of the pages to render are parsed by other processes while this one tags the audio.
-        wanted = [page.notes for page in to_render if page.notes]
-        with notes.RenderedAhead(wanted, max(1, (os.cpu_count() or 1) - 1)) as ahead:
-            writer.copy(layout.artwork_key, show.artwork)
-            media = feed.Media(sizes={}, integrity={})
-            show_inputs = cache.digest(show.without_live(), layout)  # a chapters file never shows a live stream
-            # The fingerprint covers the episode's own files; the show's artwork is the cover its
-            # audio is tagged with when it has none of its own.
-            files_inputs = cache.digest("episode files", show_inputs, writer.source_stamp(show.artwork))
-            for episode in loaded.published:
-                group, inputs = f"episode {episode.slug}", cache.digest(files_inputs, episode.fingerprint)
-                if not writer.is_group_unchanged(group, inputs):
-                    with writer.group(group, inputs):
-                        _write_episode_files(writer, episode, show, layout, show_inputs)
-                _measure_media(writer, episode, layout, media)
-                ahead.collect()
-            ahead.finish()
-        for page in to_render:
-            writer.write_text(page.key, page.render(), page.inputs)
+        media = _write_episode_files_and_pages(loaded, writer, build_cache, layout)
         # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
         for document in feed.plan(show, loaded.published, layout, media, build_cache):
             if not writer.is_unchanged(document.key, document.inputs):
                 writer.write_chunks(document.key, document.chunks, document.inputs)
+
+
+def _write_episode_files_and_pages(loaded: Loaded, writer: SiteWriter, build_cache: BuildCache,
+                                   layout: Layout) -> feed.Media:
+    """Each episode's files, then every page; what the feed needs to know of the audio written.
+    (The pages' plans go when this returns, before the feed is written.)"""
+    show = loaded.show
+    planned = pages.plan(show, loaded.published, layout, Templates(show.templates_dir))
+    to_render = [page for page in planned if not writer.is_unchanged(page.key, page.inputs)]
+    # The notes of the pages to render are parsed by other processes while this one tags the audio.
+    wanted = [page.notes for page in to_render if page.notes]
+    with notes.RenderedAhead(wanted, max(1, (os.cpu_count() or 1) - 1)) as ahead:
+        writer.copy(layout.artwork_key, show.artwork)
+        media = feed.Media(sizes={}, integrity={})
+        show_inputs = cache.digest(show.without_live(), layout)  # a chapters file never shows a live stream
+        # The fingerprint covers the episode's own files; the show's artwork is the cover its
+        # audio is tagged with when it has none of its own.
+        files_inputs = cache.digest("episode files", show_inputs, writer.source_stamp(show.artwork))
+        for episode in loaded.published:
+            group, inputs = f"episode {episode.slug}", cache.digest(files_inputs, episode.fingerprint)
+            if not writer.is_group_unchanged(group, inputs):
+                with writer.group(group, inputs):
+                    _write_episode_files(writer, episode, show, layout, show_inputs)
+            _measure_media(writer, episode, layout, media)
+            ahead.collect()
+        ahead.finish()
+    for page in to_render:
+        writer.write_text(page.key, page.render(), page.inputs)
+    return media
 
 
 def _earlier_feed(show: Show, build_cache: BuildCache) -> feed.PublishedFeed | None:

@@ -1,16 +1,11 @@
-"""Show notes: CommonMark to HTML, then an allowlist sanitizer, so no script survives into a page or the feed.
-
-On an episode's page, timestamps written in the notes ("at 12:34") become links that play the
-episode from there: `href` is the audio with a media fragment (`episode.mp3#t=754`, which works
-without JavaScript) and `data-start` lets the page's script seek its own player instead.
+"""Show notes in a build: rendered to HTML (`notes_html`) once per episode and kept in the build
+cache, and rendered ahead by a worker process while the build tags the audio.
 """
 
 from __future__ import annotations
 
 import logging
 import pickle
-import re
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,36 +13,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
-from podcaster import timecodes
 from podcaster.cache import BuildCache, digest as cache_digest
 from podcaster.model import Episode
+from podcaster.render import notes_html
+from podcaster.render.notes_html import Player
 
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-    "li", "ol", "p", "pre", "q", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead",
-    "tr", "ul", "img",
-}
-_ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "data-start"},
-    "abbr": {"title"},
-    "img": {"src", "alt", "title", "width", "height"},
-}
-# A timestamp as people write one in notes: 4:05, 12:34 or 1:02:03, not inside a longer number.
-_TIMESTAMP = re.compile(r"(?<![\w:.,])(?:\d{1,2}:)?\d{1,2}:[0-5]\d(?![\w:]|[.,]\d)")
 log = logging.getLogger(__name__)
-_SECONDS = re.compile(r"^\d+(\.\d+)?$")
-@dataclass(frozen=True)
-class Player:
-    """The audio that timestamps in the notes seek: its URL and length (a later time is not a timestamp)."""
-
-    audio_url: str
-    duration: float
-
-
 _cache: BuildCache | None = None
 
 
@@ -63,26 +34,20 @@ def cached_in(cache: BuildCache) -> Iterator[None]:
         _cache = None
 
 
-def to_html(markdown: str, player: Player | None = None) -> str:
-    """Safe HTML for the notes: only the allowlisted tags, attributes and http(s)/mailto links;
-    with a `player`, its timestamps are links that seek it."""
-    return _render(_markdown.parse(markdown, {}), player)
-
-
 def episode_html(episode: Episode, player: Player | None = None) -> str:
-    """`to_html` of the episode's notes; within `cached_in`, kept in the build cache while the
+    """`notes_html.to_html` of the episode's notes; within `cached_in`, kept in the build cache while the
     episode does not change (and read from its file only when they are not there)."""
     if _cache is None:
-        return to_html(episode.markdown(), player)
+        return notes_html.to_html(episode.markdown(), player)
     key = _cache_key(episode, player)
     html = _cache.get("notes", key)
     if html is None:
-        # The page's notes and the feed's differ only in the timestamp links: parse once, keep both
-        # (parsing is most of the work, and the other one is asked for in the same build).
-        tokens = _markdown.parse(episode.markdown(), {})
-        html = _render(tokens, player)
-        if player is not None:
-            _cache.put("notes", _cache_key(episode, None), _render(tokens, None), episode.fingerprint)
+        # The feed asks for the notes without a player in the same build: both come from one parse.
+        if player is None:
+            html = notes_html.to_html(episode.markdown())
+        else:
+            html, plain = notes_html.with_and_without_player(episode.markdown(), player)
+            _cache.put("notes", _cache_key(episode, None), plain, episode.fingerprint)
         _cache.put("notes", key, html, episode.fingerprint)
     return html
 
@@ -194,7 +159,7 @@ class _Worker:
 
     # The child finds podcaster where this process found it.
     _PROGRAM = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
-                "from podcaster.render.notes import serve_batches; serve_batches()")
+                "from podcaster.render.notes_html import serve_batches; serve_batches()")
 
     def __init__(self) -> None:
         self._process = subprocess.Popen([sys.executable, "-c", self._PROGRAM], stdin=subprocess.PIPE,
@@ -234,103 +199,7 @@ class _Worker:
                 pass
 
 
-def serve_batches() -> None:
-    """In a worker process: render each batch read from stdin, and write its HTML to stdout, until
-    stdin closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops this process
-    while True:
-        try:
-            batch = pickle.load(sys.stdin.buffer)
-        except EOFError:
-            return
-        try:
-            reply = ("rendered", _render_batch(batch))
-        except Exception as e:  # said to the build, which renders these notes itself and says why
-            reply = ("failed", f"{type(e).__name__}: {e}")
-        pickle.dump(reply, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-
-
-def _render_batch(batch: list[tuple[str, Player]]) -> list[tuple[str, str]]:
-    """Each notes' HTML for the page and for the feed."""
-    rendered = []
-    for markdown, player in batch:
-        tokens = _markdown.parse(markdown, {})
-        rendered.append((_render(tokens, player), _render(tokens, None)))
-    return rendered
-
-
 def _cache_key(episode: Episode, player: Player | None) -> str:
     # The fingerprint covers the episode.md's bytes, so notes left in the file need not be read
     # to know their key; notes held in the episode (not from a file) are keyed by themselves.
     return cache_digest("notes", episode.fingerprint, episode.notes, player)
-
-
-def _render(tokens: list[Token], player: Player | None) -> str:
-    """HTML from parsed notes; with a player, timestamps become links (on a copy: `tokens` stay as parsed)."""
-    if player is not None:
-        tokens = [_with_timestamps_linked(token, player) for token in tokens]
-    return nh3.clean(
-        _markdown.renderer.render(tokens, _markdown.options, {}),
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        attribute_filter=_only_seconds_in_data_start,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener",
-    )
-
-
-def seek_href(audio_url: str, seconds: float) -> str:
-    """The audio's URL that starts playing at `seconds` (a W3C media fragment)."""
-    return f"{audio_url}#t={seconds:g}"
-
-
-def _only_seconds_in_data_start(element: str, attribute: str, value: str) -> str | None:
-    # data-start is read by the page's script as a number; anything else is dropped.
-    return value if attribute != "data-start" or _SECONDS.match(value) else None
-
-
-def _with_timestamps_linked(block: Token, player: Player) -> Token:
-    if block.type != "inline" or not block.children:
-        return block
-    return block.copy(children=_linked(block.children, player))
-
-
-def _linked(children: list[Token], player: Player) -> list[Token]:
-    result: list[Token] = []
-    inside_link = 0
-    for token in children:
-        if token.type == "link_open" or (token.type == "html_inline" and re.match(r"<a[\s>]", token.content, re.I)):
-            inside_link += 1
-        elif token.type == "link_close" or (token.type == "html_inline" and re.match(r"</a\s*>", token.content, re.I)):
-            inside_link = max(0, inside_link - 1)
-        if token.type != "text" or inside_link:
-            result.append(token)
-            continue
-        result.extend(_split_text(token.content, player))
-    return result
-
-
-def _split_text(text: str, player: Player) -> list[Token]:
-    tokens: list[Token] = []
-    position = 0
-    for match in _TIMESTAMP.finditer(text):
-        seconds = timecodes.parse(match.group())
-        if seconds >= player.duration:
-            continue
-        tokens.append(_text_token(text[position:match.start()]))
-        link = Token("link_open", "a", 1)
-        link.attrs = {"href": seek_href(player.audio_url, seconds), "data-start": f"{seconds:g}"}
-        tokens += [link, _text_token(match.group()), Token("link_close", "a", -1)]
-        position = match.end()
-    tokens.append(_text_token(text[position:]))
-    return tokens
-
-
-def _text_token(content: str) -> Token:
-    token = Token("text", "", 0)
-    token.content = content
-    return token
-
-
-_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
