@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from conftest import ShowCopy
 
@@ -92,3 +95,45 @@ def test_a_look_sees_every_visible_file_and_nothing_else(tmp_path: Path):
     assert seen[str(episodes / "one" / "images" / "cover.jpg")] == (status.st_size, status.st_mtime_ns)
     (episodes / "one" / "images" / "cover.jpg").write_bytes(b"a new jpeg")
     assert watch.snapshot([config, episodes]) != seen
+
+
+def test_a_file_that_vanishes_during_a_look_is_left_out(tmp_path: Path, monkeypatch):
+    from podcaster import watch
+
+    (tmp_path / "one.md").write_text("one", encoding="utf-8")
+    (tmp_path / "gone.md").write_text("removed between the listing and its stat", encoding="utf-8")
+    (tmp_path / ".hidden-root").mkdir()
+    (tmp_path / ".hidden-root" / "x.md").write_text("x", encoding="utf-8")
+    real_stat = os.stat
+
+    def stat_after_removal(path, *args, **kwargs):
+        if str(path).endswith("gone.md"):
+            raise FileNotFoundError(path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(watch.os, "stat", stat_after_removal)
+    seen = watch.snapshot([tmp_path, tmp_path / ".hidden-root", tmp_path / "missing-root"])
+    assert sorted(seen) == [str(tmp_path / "one.md")]
+
+
+class _Ticks:
+    """A stop event that never waits: it records each wait asked for and stops after `count`."""
+
+    def __init__(self, count: int) -> None:
+        self.waits: list[float] = []
+        self.count = count
+
+    def wait(self, timeout: float) -> bool:
+        self.waits.append(timeout)
+        return len(self.waits) > self.count
+
+
+def test_the_watch_waits_longer_after_a_costly_look_but_not_without_end(monkeypatch):
+    from podcaster import watch
+
+    cpu_seconds = iter([0.0, 0.05, 0.0, 0.0001, 0.0, 30.0])  # three looks: costly, cheap, very costly
+    monkeypatch.setattr(watch.time, "thread_time", lambda: next(cpu_seconds))
+    monkeypatch.setattr(watch, "snapshot", lambda roots: {})
+    ticks = _Ticks(3)
+    watch.poll([], {}, lambda: None, ticks, interval=0.1)
+    assert ticks.waits == [0.1, pytest.approx(0.45), 0.1, 1.0]

@@ -211,6 +211,7 @@ class _SiteRenderer:
         self.site_inputs = cache_digest(show.without_live(), templates.digest(), self.site)
 
     def pages(self) -> list[Page]:
+        """Every page, planned; once per renderer (it hands the plans over and keeps none)."""
         self._home()
         for index, episode in enumerate(self.chronological):
             self._episode(episode, index)
