@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -433,4 +435,26 @@ _COLLECT_AFTER_ALLOCATIONS = 50_000
 
 def main() -> None:
     gc.set_threshold(_COLLECT_AFTER_ALLOCATIONS, 20, 20)
-    cli(prog_name="podcaster")
+    try:
+        cli(prog_name="podcaster")
+    except SystemExit as e:
+        _exit(e.code)
+    _exit(0)
+
+
+def _exit(code: int | str | None) -> NoReturn:
+    """End the process with `code`, as `sys.exit` would, but without freeing the heap object by
+    object first: after a build of 10,000 episodes that took 0.2-0.3 s, a tenth of a rebuild, and
+    the system takes the memory back at once. Nothing else is left to do at exit: each command
+    closes its files, build cache, threads and worker processes in its own blocks, so only logging
+    and the output streams are flushed here."""
+    if isinstance(code, str):  # sys.exit("message") prints it and fails
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`podcaster check | head`), or closed
+            pass
+    os._exit(code or 0)
