@@ -202,3 +202,33 @@ def test_a_failed_upload_leaves_the_old_feed_and_the_rerun_completes(bucket_show
     built = _built_files(bucket_show)
     assert {key: bucket_show.read(key) for key in built} == built
     assert set(_manifest(bucket_show)) == set(built)
+
+
+def test_uploads_handed_over_a_few_at_a_time_all_arrive(bucket_show: BucketShow, s3_calls: S3Calls,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    """A first publish of a long archive hands its files to the transfer manager a window at a
+    time; with a window of two, a failure is still caught, and then every file arrives, with its
+    ETag in the manifest."""
+    from podcaster.storage import s3
+
+    monkeypatch.setattr(s3, "_UPLOADS_IN_FLIGHT", 2)
+
+    def break_the_page(operation: str, key: str | None) -> None:
+        if operation == "PutObject" and key == f"show/{PAGE}":
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1/ (broken by the test)")
+
+    s3_calls.before.append(break_the_page)
+    failed = bucket_show.run("publish")
+    assert failed.exit_code == 1 and PAGE in failed.stderr
+    assert "feed.xml" not in bucket_show.keys()
+
+    s3_calls.before.clear()
+    result = bucket_show.run("publish")
+    assert result.exit_code == 0, result.output
+    built = _built_files(bucket_show)
+    assert len(built) > 10
+    for key, body in built.items():
+        assert bucket_show.read(key) == body, key
+    manifest = _manifest(bucket_show)
+    assert {key: entry["etag"] for key, entry in manifest.items()} == \
+        {key: bucket_show.head(key)["ETag"].strip('"') for key in built}
