@@ -132,7 +132,7 @@ class Bars:
         self._total = self._progress.add_task(f"{len(plan.uploads)} files", total=plan.upload_bytes)
 
     def started(self, key: str, size: int) -> None:
-        # Shown once bytes flow: a stage queues all its files at once.
+        # Shown once bytes flow: the transfer manager queues a few hundred files ahead of those it sends.
         self._files[key] = self._progress.add_task(key, total=size, visible=False)
 
     def advanced(self, key: str, amount: int) -> None:
