@@ -15,6 +15,8 @@ import pytest
 import yaml
 from mutagen.id3 import ID3
 
+from podcaster.writer import STATE_FILE
+
 from audio_readers import DATA, FORMATS, ffprobe
 from conftest import REPO, ShowCopy
 
@@ -61,7 +63,7 @@ def test_tag_writes_only_the_tagged_audio_and_a_second_run_nothing(show: ShowCop
     assert first.exit_code == 0, first.output
     assert f"Tagged {SAMPLE_EPISODES} of {SAMPLE_EPISODES} audio files into {show.output}." in first.stdout
     written = {p.relative_to(show.output).as_posix() for p in show.output.rglob("*") if p.is_file()}
-    assert written == {".podcaster-build.json"} | {
+    assert written == {STATE_FILE} | {
         f"episodes/{p.parent.name}/{p.parent.name}{Path(_front_matter(p)['audio']).suffix}"
         for p in (show.root / "episodes").glob("*/episode.md")}
     stamps = _audio_files(show.output)

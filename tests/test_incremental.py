@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -14,9 +16,10 @@ from PIL import Image
 from conftest import REPO, ShowCopy
 from podcaster import episodes, pipeline
 from podcaster.cache import CACHE_FILE, BuildCache
-from podcaster.errors import Report
+from podcaster.errors import RenderError, Report
 from podcaster.render import feed, pages
 from podcaster.render.pages import SiteImage
+from podcaster.writer import STATE_FILE, Reused, SiteWriter
 
 
 def _site(folder: Path) -> dict[str, bytes]:
@@ -136,10 +139,47 @@ def test_a_lost_cache_or_state_changes_nothing(show: ShowCopy):
     assert show.run("build").exit_code == 0
     built = _site(show.output)
     (show.output / CACHE_FILE).unlink()
-    (show.output / ".podcaster-build.json").unlink()
+    (show.output / STATE_FILE).unlink()
     rebuilt = pipeline.build(show.config)
     assert _site(show.output) == built
     assert not [key for key in rebuilt.changed if key.endswith(".html") or key.endswith(".xml")]
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", pickle.dumps(("some other program's state", 1))])
+def test_a_damaged_state_is_set_aside_and_the_site_rebuilt_the_same(show: ShowCopy, damage: bytes):
+    assert show.run("build").exit_code == 0
+    built = _site(show.output)
+    (show.output / STATE_FILE).write_bytes(damage)
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    assert _site(show.output) == built
+    assert pipeline.build(show.config).changed == []  # the state was saved again, whole
+
+
+def test_the_state_an_earlier_podcaster_left_as_json_is_taken_over(show: ShowCopy):
+    """Before the state was pickled, it was JSON: an upgrade must not tag every recording again."""
+    assert show.run("build").exit_code == 0
+    audio = sorted(show.output.glob("episodes/*/*.mp3"))
+    tagged_at = [path.stat().st_mtime_ns for path in audio]
+    state = SiteWriter(show.output)
+    as_json = {
+        "version": 2,
+        "files": {key: {"sha256": entry.sha256, "size": entry.size, "stat": list(entry.stat), "inputs": entry.inputs}
+                  for key, entry in state._previous_files.items()},
+        "derived": {key: {"source": list(entry.source), "recipe": entry.recipe, "output": list(entry.output)}
+                    for key, entry in state._previous_derived.items()},
+        "groups": {key: {"inputs": entry.inputs, "keys": list(entry.keys)} for key, entry in state._previous_groups.items()},
+    }
+    assert as_json["derived"] and as_json["groups"]
+    (show.output / STATE_FILE).unlink()
+    (show.output / ".podcaster-build.json").write_text(json.dumps(as_json), encoding="utf-8")
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+
+    rebuilt = pipeline.build(show.config)
+    assert sorted(rebuilt.changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
+    assert [path.stat().st_mtime_ns for path in audio] == tagged_at
+    assert (show.output / STATE_FILE).is_file() and not (show.output / ".podcaster-build.json").exists()
+    assert pipeline.build(show.config).changed == []
 
 
 def test_pages_are_the_same_when_only_a_few_cards_are_kept(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
@@ -327,3 +367,74 @@ def test_the_page_plans_go_as_soon_as_the_build_drops_them(show: ShowCopy):
         assert renderer() is None
     finally:
         gc.enable()
+
+
+def _kernel_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The byte counts the build copies with copy_file_range (which it still does, for real)."""
+    copied: list[int] = []
+    real = os.copy_file_range
+
+    def copy_file_range(source: int, destination: int, count: int, offset_src=None, offset_dst=None) -> int:
+        done = real(source, destination, count, offset_src, offset_dst)
+        copied.append(done)
+        return done
+
+    monkeypatch.setattr(os, "copy_file_range", copy_file_range)
+    return copied
+
+
+@pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="copy_file_range is Linux's")
+def test_an_edit_copies_the_unchanged_items_from_the_last_feed(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    assert show.run("build").exit_code == 0
+    copied = _kernel_copies(monkeypatch)
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    rebuilt = pipeline.build(show.config)
+    assert sorted(rebuilt.changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
+    feed_size = (show.output / "feed.xml").stat().st_size
+    # Every item but the edited one's came from the last feed: most of it, in two runs at most.
+    assert 0.5 * feed_size < sum(copied) < feed_size and len(copied) <= 2
+    assert "What we cover" in (show.output / "feed.xml").read_text(encoding="utf-8")
+    _same_as_a_fresh_build(show)
+
+
+def test_without_kernel_copies_the_unchanged_items_are_written_as_bytes(show: ShowCopy,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    assert show.run("build").exit_code == 0
+    monkeypatch.delattr(os, "copy_file_range", raising=False)  # as on macOS
+    _add_a_later_talk(show)
+    rebuilt = pipeline.build(show.config)
+    assert "feed.xml" in rebuilt.changed
+    _same_as_a_fresh_build(show)
+
+
+def test_a_feed_changed_by_hand_is_not_copied_from(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    assert show.run("build").exit_code == 0
+    feed_path = show.output / "feed.xml"
+    feed_path.write_bytes(feed_path.read_bytes().replace(b"<item>", b"<item> ", 1))
+    copied = _kernel_copies(monkeypatch) if hasattr(os, "copy_file_range") else []
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    rebuilt = pipeline.build(show.config)
+    assert "feed.xml" in rebuilt.changed and copied == []
+    _same_as_a_fresh_build(show)
+
+
+def test_a_last_version_changed_while_it_is_copied_from_stops_the_write(tmp_path: Path):
+    writer = SiteWriter(tmp_path)
+    writer.write_chunks("feed.xml", [b"<rss>", b"<item>one</item>", b"<item>two</item>", b"</rss>"], "first")
+    writer.finish()
+    assert (tmp_path / "feed.xml").read_bytes() == b"<rss><item>one</item><item>two</item></rss>"
+
+    writer = SiteWriter(tmp_path)
+    assert writer.last_inputs("feed.xml") == "first"
+    writer.write_chunks("feed.xml", [b"<rss>", b"<item>new</item>", Reused(5, 16), Reused(21, 16), b"</rss>"], "second")
+    manifest = writer.finish()
+    expected = b"<rss><item>new</item><item>one</item><item>two</item></rss>"
+    assert (tmp_path / "feed.xml").read_bytes() == expected
+    assert manifest["feed.xml"].sha256 == hashlib.sha256(expected).hexdigest()
+
+    writer = SiteWriter(tmp_path)
+    (tmp_path / "feed.xml").write_bytes(b"<rss><item>ONE</item></rss>")  # after the build looked, before it wrote
+    with pytest.raises(RenderError, match="changed while the build was rewriting it"):
+        writer.write_chunks("feed.xml", [b"<rss>", Reused(5, 16), b"</rss>"], "third")
+    assert (tmp_path / "feed.xml").read_bytes() == b"<rss><item>ONE</item></rss>"
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []

@@ -15,6 +15,8 @@ import podcastparser
 from lxml import etree, html
 from mutagen import File as MutagenFile
 
+from podcaster.writer import STATE_FILE
+
 from conftest import REPO, ShowCopy, build_cache_held
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
@@ -189,7 +191,7 @@ def test_rendered_notes_are_cached_beside_the_build_and_pruned(show: ShowCopy):
     # this build did not need their notes (their pages were as they should be).
     assert count() == 2 * published
     assert count("items") == published
-    assert "podcaster-cache" not in (show.output / ".podcaster-build.json").read_text(encoding="utf-8")
+    assert b"podcaster-cache" not in (show.output / STATE_FILE).read_bytes()
 
 
 def test_a_damaged_build_cache_is_rebuilt(show: ShowCopy):

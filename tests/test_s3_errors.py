@@ -7,6 +7,8 @@ import socket
 
 import pytest
 
+from podcaster.writer import STATE_FILE
+
 from conftest import BucketShow, S3Calls
 from seaweed import ACCESS_KEY, SECRET_KEY, SeaweedServer
 
@@ -24,7 +26,7 @@ def _retarget(target: BucketShow, old: str, new: str) -> None:
 
 def test_bad_credentials_are_one_line_and_never_printed(bucket_show: BucketShow, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret-at-all")
-    build_state = bucket_show.show.output / ".podcaster-build.json"
+    build_state = bucket_show.show.output / STATE_FILE
     built_at = build_state.stat().st_mtime_ns
     result = bucket_show.run("-vv", "publish")
     error = _one_line_error(result)

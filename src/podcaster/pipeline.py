@@ -365,7 +365,7 @@ def _write_site(loaded: Loaded, writer: SiteWriter, build_cache: BuildCache, lay
     with notes.cached_in(build_cache):
         media = _write_episode_files_and_pages(loaded, writer, layout)
         # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
-        for document in feed.plan(show, loaded.published, layout, media, build_cache):
+        for document in feed.plan(show, loaded.published, layout, media, build_cache, writer.last_inputs):
             if not writer.is_unchanged(document.key, document.inputs):
                 writer.write_chunks(document.key, document.chunks, document.inputs)
 

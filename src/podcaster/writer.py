@@ -4,38 +4,88 @@ It keeps a small state file in the folder: the SHA-256 of every file it wrote (s
 not hash large audio again), what each derived file (a tagged audio copy, a sized image, a
 copied file) was made from, and what each rendered page was rendered from (so an unchanged one
 is neither rendered nor read again). The state is a cache: if it is lost, the next build does
-the work again and produces the same files.
+the work again and produces the same files. It is a pickle (as the build cache's entries are,
+in the same folder), of tuples: at ten thousand episodes it has some 60,000 entries, which as
+JSON objects took 0.36 s of every rebuild to read and write, and as pickled tuples take 0.11 s.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
 from podcaster.errors import RenderError
 from podcaster.files import remove_empty_folders, replace_atomically, sha256_of
 from podcaster.storage.base import Manifest, ManifestEntry
 
-STATE_FILE = ".podcaster-build.json"
-_STATE_VERSION = 2
-_STATE_PIECE = 1000  # entries written at a time
+STATE_FILE = ".podcaster-build.pickle"
+# The state as podcaster wrote it before, as JSON objects: read when there is no STATE_FILE yet,
+# so an upgrade does not copy and tag every recording again, and removed once STATE_FILE is saved.
+_JSON_STATE_FILE = ".podcaster-build.json"
+_JSON_STATE_VERSION = 2
+_STATE_HEADER = ("podcaster build state", 3)
+_STATE_SECTIONS = ("files", "derived", "groups")
+_STATE_PIECE = 1000  # entries pickled at a time: the whole state at once held 20 MB more at the end of the build
 _COPY_RECIPE = "copy"
+_READ_SIZE = 1 << 20
 
 log = logging.getLogger(__name__)
 
+Stamp = tuple[int, int]  # a file's size and mtime (ns)
 
-def _stat_key(path: Path | str) -> list[int] | None:
+
+class _File(NamedTuple):
+    """What the state knows of a file of the site."""
+
+    sha256: str
+    size: int
+    stat: Stamp | None  # when it was hashed
+    inputs: str | None  # the digest of what a rendered file was rendered from
+
+
+class _Derived(NamedTuple):
+    """What a derived file (a tagged copy, a sized image, a copied file) was made from."""
+
+    source: Stamp | None
+    recipe: str
+    output: Stamp | None
+
+
+class _Group(NamedTuple):
+    """Files made together from the same inputs (see `SiteWriter.group`)."""
+
+    inputs: str
+    keys: tuple[str, ...]
+
+
+_RECORDS = {"files": _File, "derived": _Derived, "groups": _Group}
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A piece of a file to write that is `length` bytes of the file's last version, from `offset`
+    (see `SiteWriter.write_chunks`)."""
+
+    offset: int
+    length: int
+
+
+def _stat_key(path: Path | str) -> Stamp | None:
     try:
         stat = os.stat(path)
     except FileNotFoundError:
         return None
-    return [stat.st_size, stat.st_mtime_ns]
+    return stat.st_size, stat.st_mtime_ns
 
 
 class SiteWriter:
@@ -44,14 +94,14 @@ class SiteWriter:
         self.written: set[str] = set()
         self.changed: list[str] = []
         previous = self._read_state()
-        self._previous_files: dict[str, dict] = previous.get("files", {})
-        self._previous_derived: dict[str, dict] = previous.get("derived", {})
-        self._previous_groups: dict[str, dict] = previous.get("groups", {})
-        self._derived: dict[str, dict] = {}
-        self._files: dict[str, dict] = {}  # what this build knows of a file already: digest, size, stat, inputs
-        self._groups: dict[str, dict] = {}
+        self._previous_files: dict[str, _File] = previous["files"]
+        self._previous_derived: dict[str, _Derived] = previous["derived"]
+        self._previous_groups: dict[str, _Group] = previous["groups"]
+        self._derived: dict[str, _Derived] = {}
+        self._files: dict[str, _File] = {}  # what this build knows of a file already
+        self._groups: dict[str, _Group] = {}
         self._group_keys: list[str] | None = None  # the files claimed in the group being written
-        self._source_stamps: dict[str, list[int] | None] = {}
+        self._source_stamps: dict[str, Stamp | None] = {}
 
     # --- rendered files ----------------------------------------------------------------------
 
@@ -60,7 +110,7 @@ class SiteWriter:
         it is part of this build as it is, and need not be made again."""
         previous = self._previous_files.get(key)
         # A string path: thousands of pages are looked at, and a Path costs more than the stat.
-        if previous is None or previous.get("inputs") != inputs or previous.get("stat") != _stat_key(f"{self.root}/{key}"):
+        if previous is None or previous.inputs != inputs or previous.stat != _stat_key(f"{self.root}/{key}"):
             return False
         self._claim(key)
         self._files[key] = previous
@@ -69,20 +119,36 @@ class SiteWriter:
     def write_text(self, key: str, text: str, inputs: str | None = None) -> None:
         self.write_chunks(key, [text.encode("utf-8")], inputs)
 
-    def write_chunks(self, key: str, chunks: Iterable[bytes], inputs: str | None = None) -> None:
+    def last_inputs(self, key: str) -> str | None:
+        """What the last build wrote the file `key` from (its `inputs`), if it is still as that build
+        left it: then what the last build knew of its bytes holds."""
+        previous = self._previous_files.get(key)
+        if previous is None or previous.stat != _stat_key(f"{self.root}/{key}"):
+            return None
+        return previous.inputs
+
+    def write_chunks(self, key: str, chunks: Iterable[bytes | Reused], inputs: str | None = None) -> None:
         """Write the file as the concatenated `chunks` (a large feed need not be held whole), unless
-        it holds exactly those bytes already; `inputs` is what they were made from, for `is_unchanged`."""
+        it holds exactly those bytes already; `inputs` is what they were made from, for `is_unchanged`.
+
+        A `Reused` chunk is a piece of the file as it is now, which must be as the last build left
+        it (see `last_inputs`); it is copied by the kernel, not through Python: a feed of ten
+        thousand items with one new one took 0.17 s to write as bytes, and takes 0.03 s."""
         self._claim(key)
         path = self.root / key
         digest, size = hashlib.sha256(), 0
 
         def fill(partial: Path) -> None:
             nonlocal size
-            with partial.open("wb") as f:
-                for chunk in chunks:
-                    digest.update(chunk)
-                    size += len(chunk)
-                    f.write(chunk)
+            with partial.open("wb") as f, _LastVersion(path, self._previous_files.get(key)) as last:
+                for chunk in _joined(chunks):
+                    if isinstance(chunk, Reused):
+                        last.copy(chunk, f, digest)
+                        size += chunk.length
+                    else:
+                        digest.update(chunk)
+                        size += len(chunk)
+                        f.write(chunk)
             if self._holds(key, digest.hexdigest(), size):
                 raise _SameBytes
 
@@ -91,7 +157,7 @@ class SiteWriter:
             self.changed.append(key)
         except _SameBytes:
             pass
-        self._files[key] = {"sha256": digest.hexdigest(), "size": size, "stat": _stat_key(path), "inputs": inputs}
+        self._files[key] = _File(digest.hexdigest(), size, _stat_key(path), inputs)
 
     def _holds(self, key: str, sha256: str, size: int) -> bool:
         """Whether the file at `key` already has this content: by the state when the file is as the
@@ -101,8 +167,8 @@ class SiteWriter:
         if stat is None or stat[0] != size:
             return False
         previous = self._previous_files.get(key)
-        if previous and previous.get("stat") == stat:
-            return previous["sha256"] == sha256
+        if previous and previous.stat == stat:
+            return previous.sha256 == sha256
         return sha256_of(path) == sha256
 
     # --- groups of files made from the same inputs ---------------------------------------------
@@ -114,9 +180,9 @@ class SiteWriter:
         source and the tags and recipes worked out again: an episode's tagged audio and the files the
         feed links took a fifth of a rebuild of ten thousand episodes, though none had changed."""
         previous = self._previous_groups.get(name)
-        if previous is None or previous["inputs"] != inputs:
+        if previous is None or previous.inputs != inputs:
             return False
-        keys = previous["keys"]
+        keys = previous.keys
         for key in keys:
             last = self._last_stat(key)
             if last is None or last != _stat_key(f"{self.root}/{key}") or key in self.written:
@@ -134,7 +200,7 @@ class SiteWriter:
         self._group_keys = []
         try:
             yield
-            self._groups[name] = {"inputs": inputs, "keys": sorted(self._group_keys)}
+            self._groups[name] = _Group(inputs, tuple(sorted(self._group_keys)))
         finally:
             self._group_keys = None
 
@@ -144,16 +210,16 @@ class SiteWriter:
         if derived is not None:
             self._derived[key] = derived
         previous = self._previous_files.get(key)
-        if previous is not None and previous.get("stat") == self._last_stat(key):
+        if previous is not None and previous.stat == self._last_stat(key):
             self._files[key] = previous  # the file is as it was when hashed: its digest stands
 
-    def _last_stat(self, key: str) -> list[int] | None:
+    def _last_stat(self, key: str) -> Stamp | None:
         """The size and mtime the last build left the file `key` with, as its state says."""
         derived = self._previous_derived.get(key)
         if derived is not None:
-            return derived["output"]
+            return derived.output
         previous = self._previous_files.get(key)
-        return previous.get("stat") if previous else None
+        return previous.stat if previous else None
 
     # --- derived files -----------------------------------------------------------------------
 
@@ -162,7 +228,7 @@ class SiteWriter:
         if not self.is_current(key, source, _COPY_RECIPE) and stamp and self._holds(key, sha256_of(source), stamp[0]):
             # The same bytes are there (the state was lost, or the source touched): recorded, not copied again.
             self._claim(key)
-            self._derived[key] = {"source": stamp, "recipe": _COPY_RECIPE, "output": _stat_key(self.root / key)}
+            self._derived[key] = _Derived(stamp, _COPY_RECIPE, _stat_key(self.root / key))
             return
         self.derive(key, source, _COPY_RECIPE, lambda partial: shutil.copyfile(source, partial))
 
@@ -175,15 +241,15 @@ class SiteWriter:
             return
         path = self.root / key
         replace_atomically(path, make)
-        self._derived[key] = {"source": self.source_stamp(source), "recipe": recipe, "output": _stat_key(path)}
+        self._derived[key] = _Derived(self.source_stamp(source), recipe, _stat_key(path))
         self.changed.append(key)
 
     def is_current(self, key: str, source: Path, recipe: str) -> bool:
         """Whether `key` was made from this very source with this very recipe, and not changed since."""
         previous = self._previous_derived.get(key)
-        return previous == {"source": self.source_stamp(source), "recipe": recipe, "output": _stat_key(self.root / key)}
+        return previous == (self.source_stamp(source), recipe, _stat_key(self.root / key))
 
-    def source_stamp(self, source: Path) -> list[int] | None:
+    def source_stamp(self, source: Path) -> Stamp | None:
         """The size and mtime of a file the site is made from, as this build first saw it. A source is
         only read, so it is looked at once: a show artwork is the source of thousands of tagged copies."""
         path = str(source)
@@ -205,7 +271,7 @@ class SiteWriter:
         files = {key: self._entry(key) for key in sorted(self.written)}
         if not complete:
             # A group with a file written here no longer says what its files were made from.
-            groups = {name: group for name, group in self._previous_groups.items() if self.written.isdisjoint(group["keys"])}
+            groups = {name: group for name, group in self._previous_groups.items() if self.written.isdisjoint(group.keys)}
             self._save_state({**self._previous_files, **self._files}, {**self._previous_derived, **self._derived},
                              {**groups, **self._groups})
             return files
@@ -218,15 +284,17 @@ class SiteWriter:
         self._save_state(self._files, self._derived, self._groups)
         return files
 
-    def _save_state(self, files: dict[str, dict], derived: dict[str, dict], groups: dict[str, dict]) -> None:
+    def _save_state(self, files: dict[str, _File], derived: dict[str, _Derived], groups: dict[str, _Group]) -> None:
         if files == self._previous_files and derived == self._previous_derived and groups == self._previous_groups:
             return  # a build that changed nothing leaves the state as it was
-        replace_atomically(self.root / STATE_FILE, lambda partial: _write_state(partial, files, derived, groups))
+        state = {"files": files, "derived": derived, "groups": groups}
+        replace_atomically(self.root / STATE_FILE, lambda partial: _write_state(partial, state))
+        (self.root / _JSON_STATE_FILE).unlink(missing_ok=True)
 
     def size(self, key: str) -> int:
         """The byte size of a file this build wrote."""
         derived = self._derived.get(key)
-        return derived["output"][0] if derived and derived["output"] else (self.root / key).stat().st_size
+        return derived.output[0] if derived and derived.output else (self.root / key).stat().st_size
 
     def digest(self, key: str) -> str:
         """The SHA-256 of a file this build wrote, hashed again only if it changed since it was last hashed."""
@@ -238,12 +306,12 @@ class SiteWriter:
             path = self.root / key
             stat = _stat_key(path)
             previous = self._previous_files.get(key)
-            if previous and previous.get("stat") == stat:
+            if previous and previous.stat == stat:
                 known = previous
             else:
-                known = {"sha256": sha256_of(path), "size": stat[0] if stat else 0, "stat": stat}
+                known = _File(sha256_of(path), stat[0] if stat else 0, stat, None)
             self._files[key] = known
-        return ManifestEntry(known["sha256"], known["size"])
+        return ManifestEntry(known.sha256, known.size)
 
     def _claim(self, key: str) -> None:
         if key in self.written:
@@ -255,32 +323,156 @@ class SiteWriter:
         if self._group_keys is not None:
             self._group_keys.append(key)
 
-    def _read_state(self) -> dict:
+    def _read_state(self) -> dict[str, dict]:
+        """The last build's state: empty if there is none, or it cannot be read (it is only a cache)."""
         path = self.root / STATE_FILE
         try:
-            state = json.loads(path.read_text(encoding="utf-8"))
+            with path.open("rb") as f:
+                return _read_pickled_state(f)
         except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as e:
+            return _read_json_state(self.root / _JSON_STATE_FILE)
+        except Exception as e:  # damaged or truncated, or pickled by some other program: noted, not trusted
             log.info("the build state %s is unreadable (%s); everything is rebuilt", path, e)
-            return {}
-        return state if isinstance(state, dict) and state.get("version") == _STATE_VERSION else {}
+            return _empty_state()
 
 
-def _write_state(path: Path, files: dict[str, dict], derived: dict[str, dict], groups: dict[str, dict]) -> None:
-    """The state as compact JSON, written a thousand entries at a time: at ten thousand episodes it
-    has tens of thousands of entries, and the whole document as one string, then as bytes, added
-    20 MB at the end of the build, where its memory peaks."""
-    with path.open("w", encoding="utf-8") as out:
-        out.write(f'{{"version":{_STATE_VERSION}')
-        for name, entries in (("files", files), ("derived", derived), ("groups", groups)):
-            out.write(f',"{name}":{{')
+def _empty_state() -> dict[str, dict]:
+    return {section: {} for section in _STATE_SECTIONS}
+
+
+def _write_state(path: Path, state: dict[str, dict]) -> None:
+    """The header, then each section as pickles of a thousand entries (key, then the record as a plain
+    tuple, which unpickles several times faster than a named one), then None."""
+    with path.open("wb") as out:
+        pickle.dump(_STATE_HEADER, out, pickle.HIGHEST_PROTOCOL)
+        for section in _STATE_SECTIONS:
+            entries = state[section]
             keys = sorted(entries)
             for start in range(0, len(keys), _STATE_PIECE):
-                piece = json.dumps({key: entries[key] for key in keys[start:start + _STATE_PIECE]}, separators=(",", ":"))
-                out.write(("," if start else "") + piece[1:-1])
-            out.write("}")
-        out.write("}")
+                piece = [(key, tuple(entries[key])) for key in keys[start:start + _STATE_PIECE]]
+                pickle.dump((section, piece), out, pickle.HIGHEST_PROTOCOL)
+        pickle.dump(None, out, pickle.HIGHEST_PROTOCOL)
+
+
+def _read_pickled_state(source: BinaryIO) -> dict[str, dict]:
+    if pickle.load(source) != _STATE_HEADER:
+        return _empty_state()
+    state = _empty_state()
+    while (piece := pickle.load(source)) is not None:
+        section, entries = piece
+        make = _RECORDS[section]._make
+        state[section].update((key, make(record)) for key, record in entries)
+    return state
+
+
+def _read_json_state(path: Path) -> dict[str, dict]:
+    """The state as an earlier podcaster wrote it, as JSON objects (version 2)."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(state, dict) or state.get("version") != _JSON_STATE_VERSION:
+            return _empty_state()
+        stamp = (lambda value: tuple(value) if value else None)
+        return {
+            "files": {key: _File(entry["sha256"], entry["size"], stamp(entry["stat"]), entry.get("inputs"))
+                      for key, entry in state["files"].items()},
+            "derived": {key: _Derived(stamp(entry["source"]), entry["recipe"], stamp(entry["output"]))
+                        for key, entry in state["derived"].items()},
+            "groups": {key: _Group(entry["inputs"], tuple(entry["keys"])) for key, entry in state["groups"].items()},
+        }
+    except FileNotFoundError:
+        return _empty_state()
+    except (OSError, ValueError, LookupError, TypeError) as e:
+        log.info("the build state %s is unreadable (%s); everything is rebuilt", path, e)
+        return _empty_state()
+
+
+def _joined(chunks: Iterable[bytes | Reused]) -> Iterator[bytes | Reused]:
+    """`chunks`, with each run of `Reused` pieces that follow one another in the last version as one."""
+    run: Reused | None = None
+    for chunk in chunks:
+        if isinstance(chunk, Reused) and run is not None and run.offset + run.length == chunk.offset:
+            run = Reused(run.offset, run.length + chunk.length)
+            continue
+        if run is not None:
+            yield run
+            run = None
+        if isinstance(chunk, Reused):
+            run = chunk
+        else:
+            yield chunk
+    if run is not None:
+        yield run
+
+
+class _LastVersion:
+    """The file a `write_chunks` replaces, as the last build left it, for the `Reused` pieces of the new
+    one. Opened at the first such piece; if the file is not as the state recorded it then, or is
+    changed while pieces are copied from it, the build stops rather than write a mix."""
+
+    def __init__(self, path: Path, recorded: _File | None) -> None:
+        self._path, self._recorded = path, recorded
+        self._file: BinaryIO | None = None
+        self._kernel_copies = hasattr(os, "copy_file_range")  # Linux only
+        # Read a piece at a time to hash it: mapped whole, a 70 MB feed counted in the build's memory.
+        self._buffer = bytearray(_READ_SIZE)
+
+    def __enter__(self) -> _LastVersion:
+        return self
+
+    def copy(self, piece: Reused, out: BinaryIO, digest) -> None:
+        """Append `piece` of the last version to `out`, and to `digest`."""
+        if self._file is None:
+            self._open()
+        copied = self._kernel_copies and self._copied_by_kernel(piece, out)
+        for start in range(piece.offset, piece.offset + piece.length, _READ_SIZE):
+            data = self._read(start, min(_READ_SIZE, piece.offset + piece.length - start))
+            digest.update(data)
+            if not copied:
+                out.write(data)
+
+    def _read(self, offset: int, length: int) -> memoryview:
+        assert self._file is not None
+        view = memoryview(self._buffer)[:length]
+        if os.preadv(self._file.fileno(), [view], offset) != length:
+            raise RenderError(f"{self._path}: shorter than its last version; build again")
+        return view
+
+    def _copied_by_kernel(self, piece: Reused, out: BinaryIO) -> bool:
+        assert self._file is not None
+        out.flush()  # what was written so far goes first
+        done = 0
+        try:
+            while done < piece.length:
+                copied = os.copy_file_range(self._file.fileno(), out.fileno(), piece.length - done,
+                                            piece.offset + done)
+                if copied == 0:
+                    raise RenderError(f"{self._path}: shorter than its last version; build again")
+                done += copied
+        except OSError as e:
+            # A file system or kernel that cannot (other errors are real ones): the rest goes as bytes.
+            if done or e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
+                raise
+            self._kernel_copies = False
+            return False
+        return True
+
+    def _open(self) -> None:
+        self._file = self._path.open("rb")
+        if not self._is_as_recorded():
+            raise RenderError(f"{self._path} changed while the build was rewriting it; build again")
+
+    def _is_as_recorded(self) -> bool:
+        assert self._file is not None
+        status = os.fstat(self._file.fileno())
+        return self._recorded is not None and self._recorded.stat == (status.st_size, status.st_mtime_ns)
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if self._file is None:
+            return
+        unchanged = self._is_as_recorded()
+        self._file.close()
+        if error is None and not unchanged:
+            raise RenderError(f"{self._path} changed while the build was rewriting it; build again")
 
 
 class _SameBytes(Exception):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from podcaster.model import (
 )
 from podcaster.render import notes
 from podcaster.site import FEED_KEY, Layout
+from podcaster.writer import Reused
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = podcasting.NAMESPACE
@@ -152,16 +153,22 @@ def pages(episodes: Sequence[Episode], limit: int | None) -> list[Page]:
 @dataclass(frozen=True)
 class Document:
     """A feed document to write: its XML in pieces (the channel around its items, each item as the
-    cache had it or as rendered now), so a feed of thousands of episodes is never held whole."""
+    cache had it, as rendered now, or as it lies in the document's last version), so a feed of
+    thousands of episodes is never held whole."""
 
     key: str
     inputs: str  # a digest of everything the XML is made from
-    chunks: Iterable[bytes]
+    chunks: Iterable[bytes | Reused]
 
 
-def plan(show: Show, episodes: Sequence[Episode], layout: Layout, media: Media, cache: BuildCache) -> list[Document]:
+def plan(show: Show, episodes: Sequence[Episode], layout: Layout, media: Media, cache: BuildCache,
+         last_inputs: Callable[[str], str | None] = lambda key: None) -> list[Document]:
     """Every feed document, archive pages first and feed.xml last. An episode's <item> comes from
-    the cache while nothing it is made from changed: a new episode renders one item, not thousands."""
+    the cache while nothing it is made from changed: a new episode renders one item, not thousands.
+
+    `last_inputs(key)` says what the document at `key` in the output folder was made from, if it is
+    still as the last build wrote it: its items that did not change are then `Reused` from it,
+    where the cache recorded them, instead of read from the cache and written again."""
     show_inputs = cache_digest(show.without_live(), layout)  # an item never shows a live stream
 
     def item_inputs(episode: Episode) -> str:
@@ -175,26 +182,49 @@ def plan(show: Show, episodes: Sequence[Episode], layout: Layout, media: Media, 
     for page in pages(episodes, show.feed.episode_limit):
         inputs = [item_inputs(episode) for episode in page.episodes]
         page_inputs = cache_digest("feed", show_inputs, show.podcasting.live, page.key, page.links, trailer_inputs, inputs)
-        documents.append(Document(page.key, page_inputs, _chunks(show, page, trailers, layout, media, cache, inputs)))
+        last = last_inputs(page.key)
+        documents.append(Document(page.key, page_inputs, _chunks(show, page, trailers, layout, media, cache, inputs,
+                                                                 page_inputs, last)))
+    # The places of a document's items outlive a build that did not need them (it left the document
+    # as it was), as the document does.
+    cache.present("feeds", [_places_key(document.inputs) for document in documents])
     return sorted(documents, key=lambda document: document.key == FEED_KEY)
 
 
+def _places_key(document_inputs: str) -> str:
+    return cache_digest("item places", document_inputs)
+
+
 def _chunks(show: Show, page: Page, trailers: list[Episode], layout: Layout, media: Media, cache: BuildCache,
-            inputs: list[str]) -> Iterator[bytes]:
+            inputs: list[str], document_inputs: str, last_inputs: str | None) -> Iterator[bytes | Reused]:
+    """The document's XML; then the cache records where each item lies in it, by the item's key."""
+    # Where each item lies in the document's last version, if it is still there as written.
+    last_places: dict[str, tuple[int, int]] = (cache.get("feeds", _places_key(last_inputs)) if last_inputs else None) or {}
+    places: dict[str, tuple[int, int]] = {}
     head, tail = _split_channel(_channel(show, page, trailers, layout, media).rss_str(pretty=True, encoding="UTF-8"))
     yield head
+    offset = len(head)
     for start in range(0, len(inputs), _ITEM_BATCH):
         # A batch at a time: the items of thousands of episodes are never all in memory, and those
         # not cached are rendered together (one lxml tree of thousands of items would take gigabytes).
         keys, episodes = inputs[start:start + _ITEM_BATCH], page.episodes[start:start + _ITEM_BATCH]
-        found = cache.get_many("items", keys)
-        missing = {key: episode for key, episode in zip(keys, episodes) if key not in found}
+        found = cache.get_many("items", [key for key in keys if key not in last_places])
+        missing = {key: episode for key, episode in zip(keys, episodes) if key not in found and key not in last_places}
         rendered = dict(zip(missing, _items_xml(show, list(missing.values()), layout, media)))
         for key, episode in missing.items():
             cache.put("items", key, rendered[key], episode.fingerprint)
         for key in keys:
-            yield found[key] if key in found else rendered[key]
+            if key in last_places:
+                item_offset, length = last_places[key]
+                yield Reused(item_offset, length)
+            else:
+                xml = found[key] if key in found else rendered[key]
+                length = len(xml)
+                yield xml
+            places[key] = (offset, length)
+            offset += length
     yield tail
+    cache.put("feeds", _places_key(document_inputs), places)
 
 
 _ITEM_BATCH = 200
