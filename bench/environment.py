@@ -36,6 +36,10 @@ def install(podcaster: Path | None, allowed: bool) -> Tools:
     if podcaster is None:
         python = _venv(VENV, ["-e", str(REPO)], stamp=_digest(REPO / "pyproject.toml"), allowed=allowed)
         podcaster = VENV / "bin" / "podcaster"
+        # An editable install has no bytecode until a run writes it, and none at all where
+        # PYTHONDONTWRITEBYTECODE is set: every run would compile podcaster's source (0.1-0.2 s),
+        # which a `pip install`, compiling at install time, never does.
+        subprocess.run([str(python), "-m", "compileall", "-q", str(REPO / "src")], check=True)
     else:
         python = podcaster.parent / "python"
     _venv(TOOLS, TOOL_PACKAGES, stamp=" ".join(TOOL_PACKAGES), allowed=allowed)

@@ -45,7 +45,9 @@ cover: cover.jpg
 
 The sample recording, looped.
 """
-BUILD_STATE = ".podcaster-build.json"  # the build's cache in feed/; not part of the site
+# The build's own state and cache in feed/ are hidden files (.podcaster-*), not part of the site.
+RCLONE_EXCLUDES = ["--exclude", ".*", "--exclude", ".*/**"]
+AWS_EXCLUDES = ["--exclude", ".*", "--exclude", "*/.*"]
 
 
 @dataclass
@@ -75,7 +77,8 @@ def main() -> None:
             site = show / "feed"
             print(f"SeaweedFS {server.endpoint}; building the sample show plus a {args.size_mb} MB episode ...")
             build = _timed([tools["podcaster"], "--config", str(show / "podcast.toml"), "-q", "build"], env)
-            files = [p for p in site.rglob("*") if p.is_file() and p.name != BUILD_STATE]
+            files = [p for p in site.rglob("*")
+                     if p.is_file() and not any(part.startswith(".") for part in p.relative_to(site).parts)]
             total = sum(p.stat().st_size for p in files)
             print(f"built {len(files)} files, {total / 1e6:.1f} MB, in {build.seconds:.1f} s "
                   f"(peak {build.peak_mb:.0f} MB)\n")
@@ -83,9 +86,9 @@ def main() -> None:
                 "podcaster publish": lambda bucket: [tools["podcaster"], "--config", str(show / "podcast.toml"), "-q",
                                                      "publish", "--target", f"s3://{bucket}/show"],
                 "rclone sync": lambda bucket: [tools["rclone"], "sync", str(site), f"bench:{bucket}/show",
-                                               "--exclude", BUILD_STATE],
+                                               *RCLONE_EXCLUDES],
                 "aws s3 sync": lambda bucket: [tools["aws"], "s3", "sync", str(site), f"s3://{bucket}/show",
-                                               "--endpoint-url", server.endpoint, "--exclude", BUILD_STATE,
+                                               "--endpoint-url", server.endpoint, *AWS_EXCLUDES,
                                                "--only-show-errors"],
             }
             admin = server.client()

@@ -479,7 +479,8 @@ def subprocess_env(work: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            # A CA bundle set for the outside world breaks rclone's S3 client, and plain HTTP on 127.0.0.1
            # needs none; profiles and config files of the machine must not steer the measured clients.
-           if key not in {"AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"}}
+           # Python's bytecode cache is used as an installed package uses it (see environment.install).
+           if key not in {"AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "PYTHONDONTWRITEBYTECODE"}}
     rclone_config = work / "rclone.conf"
     rclone_config.touch()
     env.update({"XDG_CACHE_HOME": str(work / "cache"), "RCLONE_CONFIG": str(rclone_config),
