@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -14,7 +15,7 @@ import pytest
 from PIL import Image
 
 from conftest import REPO, ShowCopy
-from podcaster import episodes, pipeline
+from podcaster import episodes, pipeline, writer as writer_module
 from podcaster.cache import CACHE_FILE, BuildCache
 from podcaster.errors import RenderError, Report
 from podcaster.render import feed, pages
@@ -146,7 +147,7 @@ def test_a_lost_cache_or_state_changes_nothing(show: ShowCopy):
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle", pickle.dumps(("some other program's state", 1))])
-def test_a_damaged_state_is_set_aside_and_the_site_rebuilt_the_same(show: ShowCopy, damage: bytes):
+def test_a_damaged_state_is_replaced_and_the_site_rebuilt_the_same(show: ShowCopy, damage: bytes):
     assert show.run("build").exit_code == 0
     built = _site(show.output)
     (show.output / STATE_FILE).write_bytes(damage)
@@ -164,22 +165,24 @@ def test_the_state_an_earlier_podcaster_left_as_json_is_taken_over(show: ShowCop
     state = SiteWriter(show.output)
     as_json = {
         "version": 2,
-        "files": {key: {"sha256": entry.sha256, "size": entry.size, "stat": list(entry.stat), "inputs": entry.inputs}
+        # As that podcaster wrote them: the files it hashed but did not render had no inputs.
+        "files": {key: {"sha256": entry.sha256, "size": entry.size, "stat": list(entry.stat),
+                        **({"inputs": entry.inputs} if entry.inputs else {})}
                   for key, entry in state._previous_files.items()},
         "derived": {key: {"source": list(entry.source), "recipe": entry.recipe, "output": list(entry.output)}
                     for key, entry in state._previous_derived.items()},
         "groups": {key: {"inputs": entry.inputs, "keys": list(entry.keys)} for key, entry in state._previous_groups.items()},
     }
     assert as_json["derived"] and as_json["groups"]
+    assert any("inputs" not in entry for entry in as_json["files"].values())
     (show.output / STATE_FILE).unlink()
     (show.output / ".podcaster-build.json").write_text(json.dumps(as_json), encoding="utf-8")
-    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
 
-    rebuilt = pipeline.build(show.config)
-    assert sorted(rebuilt.changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
-    assert [path.stat().st_mtime_ns for path in audio] == tagged_at
+    assert pipeline.build(show.config).changed == []  # nothing to do: but the state is saved anew
     assert (show.output / STATE_FILE).is_file() and not (show.output / ".podcaster-build.json").exists()
-    assert pipeline.build(show.config).changed == []
+    assert [path.stat().st_mtime_ns for path in audio] == tagged_at
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    assert sorted(pipeline.build(show.config).changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
 
 
 def test_pages_are_the_same_when_only_a_few_cards_are_kept(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
@@ -369,21 +372,45 @@ def test_the_page_plans_go_as_soon_as_the_build_drops_them(show: ShowCopy):
         gc.enable()
 
 
-def _kernel_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The byte counts the build copies with copy_file_range (which it still does, for real)."""
+def _kernel_copies(monkeypatch: pytest.MonkeyPatch, fail_after: int | None = None,
+                   during=None) -> list[int]:
+    """The byte counts the build copies with copy_file_range (which it still does, for real). With
+    `fail_after`, the call fails once that many bytes were copied; `during` runs after each call."""
     copied: list[int] = []
     real = os.copy_file_range
 
     def copy_file_range(source: int, destination: int, count: int, offset_src=None, offset_dst=None) -> int:
+        if fail_after is not None:
+            count = min(count, fail_after - sum(copied))
+            if count <= 0:
+                raise OSError(errno.EXDEV, "Invalid cross-device link")
         done = real(source, destination, count, offset_src, offset_dst)
         copied.append(done)
+        if during:
+            during()
         return done
 
     monkeypatch.setattr(os, "copy_file_range", copy_file_range)
     return copied
 
 
-@pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="copy_file_range is Linux's")
+def _pieces_reused(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The lengths of the pieces of last versions that writes reused, however they were copied."""
+    lengths: list[int] = []
+    real = writer_module._LastVersion.copy
+
+    def copy(self, piece: Reused, out, digest) -> None:
+        lengths.append(piece.length)
+        real(self, piece, out, digest)
+
+    monkeypatch.setattr(writer_module._LastVersion, "copy", copy)
+    return lengths
+
+
+needs_kernel_copies = pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="copy_file_range is Linux's")
+
+
+@needs_kernel_copies
 def test_an_edit_copies_the_unchanged_items_from_the_last_feed(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
     assert show.run("build").exit_code == 0
     copied = _kernel_copies(monkeypatch)
@@ -401,31 +428,81 @@ def test_without_kernel_copies_the_unchanged_items_are_written_as_bytes(show: Sh
                                                                           monkeypatch: pytest.MonkeyPatch):
     assert show.run("build").exit_code == 0
     monkeypatch.delattr(os, "copy_file_range", raising=False)  # as on macOS
+    reused = _pieces_reused(monkeypatch)
     _add_a_later_talk(show)
     rebuilt = pipeline.build(show.config)
-    assert "feed.xml" in rebuilt.changed
+    assert "feed.xml" in rebuilt.changed and sum(reused) > 0.5 * (show.output / "feed.xml").stat().st_size
     _same_as_a_fresh_build(show)
 
 
-def test_a_feed_changed_by_hand_is_not_copied_from(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+@needs_kernel_copies
+@pytest.mark.parametrize("fail_after", [0, 1000])
+def test_a_file_system_that_cannot_copy_gets_the_bytes_written(show: ShowCopy, monkeypatch: pytest.MonkeyPatch,
+                                                               fail_after: int):
+    assert show.run("build").exit_code == 0
+    copied = _kernel_copies(monkeypatch, fail_after=fail_after)
+    reused = _pieces_reused(monkeypatch)
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    assert "feed.xml" in pipeline.build(show.config).changed
+    assert sum(copied) == fail_after and sum(reused) > fail_after
+    _same_as_a_fresh_build(show)
+
+
+def test_archive_pages_reuse_their_own_last_versions(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    show.edit("podcast.toml", "[podcast]", "[feed]\nepisode_limit = 2\n\n[podcast]")
+    assert show.run("build").exit_code == 0
+    reused = _pieces_reused(monkeypatch)
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    _add_a_later_talk(show)
+    rebuilt = pipeline.build(show.config)
+    assert "feed.xml" in rebuilt.changed and any(key.startswith("feed-") for key in rebuilt.changed), rebuilt.changed
+    assert reused
+    _same_as_a_fresh_build(show)
+
+
+@pytest.mark.parametrize("keep_mtime", [False, True])
+def test_a_feed_changed_by_hand_is_not_copied_from(show: ShowCopy, monkeypatch: pytest.MonkeyPatch, keep_mtime: bool):
     assert show.run("build").exit_code == 0
     feed_path = show.output / "feed.xml"
-    feed_path.write_bytes(feed_path.read_bytes().replace(b"<item>", b"<item> ", 1))
-    copied = _kernel_copies(monkeypatch) if hasattr(os, "copy_file_range") else []
+    before = feed_path.stat()
+    # The same size, and with `keep_mtime` the same mtime, as a restored backup would have.
+    feed_path.write_bytes(feed_path.read_bytes().replace(b"<item>", b"<ITEM>", 1))
+    assert feed_path.stat().st_size == before.st_size
+    if keep_mtime:
+        os.utime(feed_path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    reused = _pieces_reused(monkeypatch)
     show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
     rebuilt = pipeline.build(show.config)
-    assert "feed.xml" in rebuilt.changed and copied == []
+    assert "feed.xml" in rebuilt.changed and reused == []
     _same_as_a_fresh_build(show)
 
 
-def test_a_last_version_changed_while_it_is_copied_from_stops_the_write(tmp_path: Path):
+@needs_kernel_copies
+def test_a_last_version_changed_while_it_is_copied_from_stops_the_write(show: ShowCopy,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    assert show.run("build").exit_code == 0
+    feed_path = show.output / "feed.xml"
+
+    def append_to_the_feed() -> None:
+        with feed_path.open("ab") as feed_file:
+            feed_file.write(b"<!-- meanwhile -->")
+
+    _kernel_copies(monkeypatch, during=append_to_the_feed)
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    with pytest.raises(RenderError, match="changed while the build was rewriting it"):
+        pipeline.build(show.config)
+    assert feed_path.read_bytes().endswith(b"<!-- meanwhile -->")
+    assert not list(show.output.glob(".*partial*"))
+
+
+def test_pieces_of_the_last_version_are_written_where_they_are_asked_for(tmp_path: Path):
     writer = SiteWriter(tmp_path)
     writer.write_chunks("feed.xml", [b"<rss>", b"<item>one</item>", b"<item>two</item>", b"</rss>"], "first")
     writer.finish()
     assert (tmp_path / "feed.xml").read_bytes() == b"<rss><item>one</item><item>two</item></rss>"
 
     writer = SiteWriter(tmp_path)
-    assert writer.last_inputs("feed.xml") == "first"
+    assert writer.last_inputs("feed.xml") == "first" and writer.last_inputs("other.xml") is None
     writer.write_chunks("feed.xml", [b"<rss>", b"<item>new</item>", Reused(5, 16), Reused(21, 16), b"</rss>"], "second")
     manifest = writer.finish()
     expected = b"<rss><item>new</item><item>one</item><item>two</item></rss>"

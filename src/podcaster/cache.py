@@ -7,7 +7,8 @@ Four kinds of entries, each keyed by everything it was made from:
 - notes: show notes rendered to HTML;
 - items: a feed's <item> for an episode, as XML;
 - feeds: what a feed the build wrote says of its episodes (their GUIDs), so the next build need
-  not parse thousands of items again to check that no GUID changed.
+  not parse thousands of items again to check that no GUID changed; and where each item lies in
+  each feed document, so the next build can copy the items that did not change from it.
 
 SQLite keeps all of it off the heap however large the show. It is only a cache: a damaged file
 starts again empty, and while another build holds it, this one works without it (and says so).
