@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from podcaster.errors import RenderError
 from podcaster.files import remove_empty_folders, replace_atomically, sha256_of
@@ -32,7 +32,7 @@ STATE_FILE = ".podcaster-build.pickle"
 # so an upgrade does not copy and tag every recording again, and removed once STATE_FILE is saved.
 _JSON_STATE_FILE = ".podcaster-build.json"
 _JSON_STATE_VERSION = 2
-_STATE_HEADER = ("podcaster build state", 3)
+_STATE_HEADER = ("podcaster build state", 4)
 _STATE_SECTIONS = ("files", "derived", "groups")
 _STATE_PIECE = 1000  # entries pickled at a time: the whole state at once held 20 MB more at the end of the build
 _COPY_RECIPE = "copy"
@@ -50,8 +50,9 @@ class _File(NamedTuple):
     size: int
     stat: Stamp | None  # when it was hashed
     inputs: str | None  # the digest of what a rendered file was rendered from
-    # The inode and change time of a file written in pieces, which the next build may copy pieces
-    # of: a file put back with the same size and mtime (`cp -p`, a restored backup) has others.
+    # The inode and change time of a file this writer wrote (None if it only hashed it): a file put
+    # back with the same size and mtime (`cp -p`, a restored backup) has others, and then neither
+    # its recorded digest nor pieces of it are taken for the file the state describes.
     identity: tuple[int, int] | None
 
 
@@ -90,8 +91,9 @@ def _stat_key(path: Path | str) -> Stamp | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def _identity(status: os.stat_result) -> tuple[int, int]:
-    return status.st_ino, status.st_ctime_ns
+def _identity(status: os.stat_result) -> tuple[int, int] | None:
+    # Windows has no change time (st_ctime is the creation time, which a rewrite keeps).
+    return None if os.name == "nt" else (status.st_ino, status.st_ctime_ns)
 
 
 class SiteWriter:
@@ -134,7 +136,12 @@ class SiteWriter:
             status = os.stat(self.root / key)
         except FileNotFoundError:
             return None
-        return previous.inputs if previous and _is_recorded(previous, status) else None
+        if previous is None or not _is_recorded(previous, status):
+            if previous and previous.stat == (status.st_size, status.st_mtime_ns):
+                # chmod, touch, a hard-linked snapshot: each costs one full write of the file.
+                log.debug("%s: its inode or change time is not the one recorded; it is written whole", key)
+            return None
+        return previous.inputs
 
     def write_chunks(self, key: str, chunks: Iterable[bytes | Reused], inputs: str | None = None) -> None:
         """Write the file as the concatenated `chunks` (a large feed need not be held whole), unless
@@ -172,14 +179,18 @@ class SiteWriter:
                                  _identity(status))
 
     def _holds(self, key: str, sha256: str, size: int) -> bool:
-        """Whether the file at `key` already has this content: by the state when the file is as the
-        state last saw it, else by reading it."""
+        """Whether the file at `key` already has this content: by the state when the file is the one
+        the state recorded, else by reading it. (Either way, its identity may then be recorded with
+        these bytes: see `_File.identity`.)"""
         path = self.root / key
-        stat = _stat_key(path)
-        if stat is None or stat[0] != size:
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            return False
+        if status.st_size != size:
             return False
         previous = self._previous_files.get(key)
-        if previous and previous.stat == stat:
+        if previous and _is_recorded(previous, status):
             return previous.sha256 == sha256
         return sha256_of(path) == sha256
 
@@ -421,7 +432,8 @@ def _joined(chunks: Iterable[bytes | Reused]) -> Iterator[bytes | Reused]:
 
 def _is_recorded(recorded: _File, status: os.stat_result) -> bool:
     """Whether the file whose status this is, is the one `recorded` says was written."""
-    return recorded.stat == (status.st_size, status.st_mtime_ns) and recorded.identity == _identity(status)
+    return (recorded.stat == (status.st_size, status.st_mtime_ns) and recorded.identity is not None
+            and recorded.identity == _identity(status))
 
 
 class _LastVersion:
@@ -432,27 +444,26 @@ class _LastVersion:
     def __init__(self, path: Path, recorded: _File | None) -> None:
         self._path, self._recorded = path, recorded
         self._file: BinaryIO | None = None
-        self._buffer = bytearray()
+        self._buffer: bytearray | None = None
         self._kernel_copies = hasattr(os, "copy_file_range")  # Linux only
 
     def __enter__(self) -> _LastVersion:
         return self
 
-    def copy(self, piece: Reused, out: BinaryIO, digest: hashlib._Hash) -> None:
-        """Append `piece` of the last version to `out`, and to `digest`."""
+    def copy(self, piece: Reused, out: BinaryIO, digest: Any) -> None:
+        """Append `piece` of the last version to `out`, and to `digest` (a hashlib hash)."""
         if self._file is None:
             self._open()
         copied = self._copied_by_kernel(piece, out) if self._kernel_copies else 0
-        end = piece.offset + piece.length
+        kernel_end, end = piece.offset + copied, piece.offset + piece.length  # the kernel copied up to kernel_end
         for start in range(piece.offset, end, _READ_SIZE):
             data = self._read(start, min(_READ_SIZE, end - start))
             digest.update(data)
-            not_copied = piece.offset + copied - start  # where the kernel stopped, in `data`
-            if not_copied < len(data):
-                out.write(data[max(0, not_copied):])
+            if start + len(data) > kernel_end:
+                out.write(data[max(0, kernel_end - start):])
 
     def _read(self, offset: int, length: int) -> memoryview:
-        assert self._file is not None
+        assert self._file is not None and self._buffer is not None
         view = memoryview(self._buffer)[:length]
         self._file.seek(offset)
         if self._file.readinto(view) != length:
@@ -479,7 +490,10 @@ class _LastVersion:
         return done
 
     def _open(self) -> None:
-        self._file = self._path.open("rb")
+        try:
+            self._file = self._path.open("rb")
+        except FileNotFoundError as e:
+            raise RenderError(f"{self._path} was removed while the build was rewriting it; build again") from e
         self._buffer = bytearray(_READ_SIZE)  # a piece at a time: mapped whole, a 70 MB feed counted in the RSS
         if not self._is_as_recorded():
             raise RenderError(f"{self._path} changed while the build was rewriting it; build again")
