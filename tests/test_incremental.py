@@ -186,6 +186,17 @@ def test_the_state_an_earlier_podcaster_left_as_json_is_taken_over(show: ShowCop
     assert sorted(pipeline.build(show.config).changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
 
 
+def test_the_notes_cache_an_earlier_podcaster_left_is_removed_by_a_build(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    left = [show.output / name for name in (".podcaster-notes.sqlite", ".podcaster-notes.sqlite-wal")]
+    for path in left:
+        path.write_bytes(b"SQLite format 3\0")
+    assert show.run("check").exit_code == 0  # only reads
+    assert all(path.exists() for path in left)
+    assert show.run("build").exit_code == 0
+    assert not any(path.exists() for path in left)
+
+
 def test_pages_are_the_same_when_only_a_few_cards_are_kept(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
     assert show.run("build").exit_code == 0
     built = _site(show.output)

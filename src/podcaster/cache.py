@@ -36,6 +36,9 @@ from pathlib import Path, PurePath
 from typing import Any
 
 CACHE_FILE = ".podcaster-cache.sqlite"
+# The rendered notes' own SQLite file, which this cache replaced: a build removes what an earlier
+# podcaster left of it, which nothing reads any more.
+_FORMER_NOTES_CACHE = ".podcaster-notes.sqlite"
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,7 @@ class BuildCache:
 
     def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
+        self._folder = path.parent if path is not None else None
         # Only read (for `check`): nothing is written, pruned or removed, and no lock is taken.
         self._read_only = read_only
         self._used: dict[str, set[str]] = {table: set() for table in _TABLES}
@@ -136,6 +140,9 @@ class BuildCache:
             self._connect()
         for (table, key), (value, owner) in pending.items():
             self.put(table, key, value, owner)
+        if self._folder is not None:
+            for part in ("", "-wal", "-shm"):
+                (self._folder / f"{_FORMER_NOTES_CACHE}{part}").unlink(missing_ok=True)
 
     def retain(self, owners: set[str]) -> None:
         """The episodes (fingerprints) of the show as it is now: what they own outlives this build."""
