@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -15,7 +16,7 @@ import click
 
 from podcaster import __version__
 from podcaster.config import DEFAULT_CONFIG
-from podcaster.errors import Problem
+from podcaster.errors import FileSystemError, Problem
 
 if TYPE_CHECKING:
     from podcaster.pipeline import Published
@@ -435,12 +436,21 @@ _COLLECT_AFTER_ALLOCATIONS = 50_000
 
 def main() -> None:
     gc.set_threshold(_COLLECT_AFTER_ALLOCATIONS, 20, 20)
+    code: object = 0
     try:
         cli(prog_name="podcaster")
     except SystemExit as e:
-        if sys.gettrace() is None and sys.getprofile() is None:  # coverage and profilers write at exit
-            _exit(e.code)
-        raise
+        code = e.code
+    except OSError as e:
+        # A disk that filled up, a folder the user may not write: the system's refusal, named with its
+        # file, is what the user can act on; the traceback is for -v.
+        if logging.getLogger("podcaster").isEnabledFor(logging.DEBUG):
+            click.echo(traceback.format_exc(), err=True, nl=False)
+        FileSystemError.of(e).show()
+        code = 1
+    if sys.gettrace() is None and sys.getprofile() is None:  # coverage and profilers write at exit
+        _exit(code)
+    sys.exit(code)
 
 
 def _exit(code: object) -> NoReturn:

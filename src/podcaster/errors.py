@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,36 @@ class ManifestConflict(StorageError):
 
 class RenderError(PodcasterError):
     """A template or the feed cannot be rendered."""
+
+
+_MAY_ACCESS = "check that you may read and write there, or choose another folder"
+# What a producer can do when the system refuses a file; other refusals are only named.
+_OS_FIXES = {
+    errno.ENOSPC: "free some space on that disk",
+    errno.EDQUOT: "free some space within your disk quota",
+    errno.EFBIG: "raise the limit on the size of files written (`ulimit -f`)",
+    errno.EACCES: _MAY_ACCESS,
+    errno.EPERM: _MAY_ACCESS,
+    errno.EROFS: "choose a folder on a writable file system",
+    errno.EMFILE: "raise the limit on open files (`ulimit -n`)",
+}
+
+
+class FileSystemError(PodcasterError):
+    """The system refused to read or write a file: a full disk, a missing permission, a read-only folder."""
+
+    @classmethod
+    def of(cls, error: OSError, path: Path | str | None = None) -> FileSystemError:
+        """The error for `error`, naming its files, or else `path` (the file being worked on)."""
+        files = " → ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
+        reason = error.strerror or str(error) or type(error).__name__
+        fix = what_to_do(error)
+        return cls(f"{files or path or 'a file'}: {reason}" + (f"; {fix}, then run the command again" if fix else ""))
+
+
+def what_to_do(error: OSError) -> str | None:
+    """What the user can do about the system's refusal, if anything."""
+    return _OS_FIXES.get(error.errno)
 
 
 class InvalidInput(PodcasterError):

@@ -20,8 +20,10 @@ def replace_atomically(path: Path, make: Callable[[Path], None]) -> None:
     try:
         make(partial)
         os.replace(partial, path)
-    except BaseException:
+    except BaseException as e:
         partial.unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename is None:
+            e.filename = str(path)  # a failed write names no file: say which one was being made
         raise
 
 

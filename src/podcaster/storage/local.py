@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from podcaster.errors import ManifestConflict, StorageError
+from podcaster.errors import ManifestConflict, StorageError, what_to_do
 from podcaster.files import remove_empty_folders, replace_atomically, sha256_of
 from podcaster.storage.base import MANIFEST_KEY, Manifest, StoredObject, TransferProgress, Upload
 from podcaster.storage.base import manifest_from_json, manifest_to_json
@@ -26,7 +26,7 @@ class LocalStorage:
             self._manifest_stamp = None
             return None
         except OSError as e:
-            raise StorageError(f"cannot read {path}: {e.strerror}; check the folder's permissions") from e
+            raise _refused("read", path, e) from e
         return manifest_from_json(raw, str(path))
 
     def write_manifest(self, manifest: Manifest) -> None:
@@ -38,7 +38,7 @@ class LocalStorage:
         try:
             replace_atomically(path, lambda partial: partial.write_bytes(manifest_to_json(manifest)))
         except OSError as e:
-            raise StorageError(f"cannot write {path}: {e.strerror}; check the folder's permissions") from e
+            raise _refused("write", path, e) from e
         self._manifest_stamp = _stamp(path)
 
     def list_objects(self) -> dict[str, StoredObject]:
@@ -64,7 +64,7 @@ class LocalStorage:
             try:
                 replace_atomically(destination, lambda partial: shutil.copyfile(upload.source, partial))
             except OSError as e:
-                raise StorageError(f"cannot write {destination}: {e.strerror}; check the folder's permissions") from e
+                raise _refused("write", destination, e) from e
             progress.advanced(upload.key, upload.size)
             progress.finished(upload.key)
             etags[upload.key] = _stamp(destination)
@@ -76,7 +76,7 @@ class LocalStorage:
             try:
                 path.unlink(missing_ok=True)
             except OSError as e:
-                raise StorageError(f"cannot delete {path}: {e.strerror}; check the folder's permissions") from e
+                raise _refused("delete", path, e) from e
             remove_empty_folders(path.parent, self.root.resolve())
 
     def _path(self, key: str) -> Path:
@@ -84,6 +84,11 @@ class LocalStorage:
         if not path.is_relative_to(self.root.resolve()):
             raise StorageError(f"refusing to write {key!r} outside {self.root}")
         return path
+
+
+def _refused(action: str, path: Path, error: OSError) -> StorageError:
+    fix = what_to_do(error)
+    return StorageError(f"cannot {action} {path}: {error.strerror}" + (f"; {fix}" if fix else ""))
 
 
 def _stamp(path: Path) -> str:
