@@ -21,8 +21,8 @@ import pytest
 
 from audio_readers import DATA
 from conftest import ShowCopy
-from podcaster import audio
-from podcaster.errors import AudioError, FileSystemError
+from podcaster import audio, cli
+from podcaster.errors import FileSystemError, is_refusal
 from podcaster.files import replace_atomically
 
 PODCASTER = Path(sys.executable).parent / "podcaster"
@@ -81,15 +81,24 @@ def test_a_refusal_while_tagging_is_not_blamed_on_the_audio(tmp_path: Path):
                       guid="2b1396e7-f783-40ed-b366-baaee7315a21", feed_url="https://example.org/feed.xml",
                       page_url="https://example.org/1/", duration=1.0, cover=DATA / "cover.png")
     with _file_size_limit(copy.stat().st_size + 100):  # the copy may not grow by its tags
-        with pytest.raises(FileSystemError) as raised:
+        with pytest.raises(OSError) as raised:  # which the build reports as the system's refusal
             audio.tag(copy, tags)
-    assert not isinstance(raised.value, AudioError)
-    assert raised.value.message.startswith(f"{copy}: File too large; raise the limit")
+    assert raised.value.errno == errno.EFBIG
     audio.tag(copy, tags)  # without the limit, the same copy takes the tags
 
 
+def test_a_build_refused_while_tagging_names_the_tagged_copy(show: ShowCopy):
+    # Every recording fits under the limit; every tagged copy, carrying its cover, does not.
+    result = _run_limited(show, 155_000, "build")
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {show.output}/episodes/"), result.stderr
+    assert ".partial" not in last and "Traceback" not in result.stderr
+    assert ": File too large; raise the limit" in last
+
+
 @pytest.mark.parametrize(("number", "fix"), [
-    (errno.ENOSPC, "; free some space on that disk, then run the command again"),
+    (errno.ENOSPC, "; free some space on the disk written to, then run the command again"),
     (errno.EACCES, "; check that you may read and write there, or choose another folder, then run the command again"),
     (errno.EROFS, "; choose a folder on a writable file system, then run the command again"),
     (errno.EIO, ""),
@@ -99,11 +108,26 @@ def test_each_refusal_says_what_to_do_when_there_is_something_to_do(number: int,
     assert FileSystemError.of(error).message == f"feed/feed.xml: {os.strerror(number)}{fix}"
 
 
-def test_a_refusal_naming_no_file_names_the_one_being_worked_on():
-    error = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    assert FileSystemError.of(error, Path("feed/x.mp3")).message.startswith("feed/x.mp3: No space left on device; ")
-    copy = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "episodes/a/episode.mp3", None, "feed/a/.a.partial.mp3")
-    assert FileSystemError.of(copy).message.startswith("episodes/a/episode.mp3 → feed/a/.a.partial.mp3: ")
+def test_a_refused_copy_names_both_files():
+    copy = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "episodes/a/episode.mp3", None, "feed/a/a.mp3")
+    assert FileSystemError.of(copy).message.startswith("episodes/a/episode.mp3 → feed/a/a.mp3: No space left")
+
+
+def test_only_the_machines_refusals_lose_their_traceback(monkeypatch: pytest.MonkeyPatch):
+    assert is_refusal(OSError(errno.ENOSPC, "full")) and is_refusal(OSError(errno.EIO, "I/O error"))
+    assert not is_refusal(FileNotFoundError(errno.ENOENT, "gone", "feed/x"))  # podcaster's own files: a bug
+    assert not is_refusal(BrokenPipeError(errno.EPIPE, "pipe")) and not is_refusal(OSError("no errno"))
+
+    def failing_command(**_) -> None:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "feed/.podcaster-pictures/1.webp")
+
+    def exit_without_ending_the_tests(code: object) -> None:
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli, "cli", failing_command)
+    monkeypatch.setattr(cli, "_exit", exit_without_ending_the_tests)
+    with pytest.raises(FileNotFoundError):
+        cli.main()
 
 
 def test_a_failed_write_names_the_file_it_was_making_and_leaves_no_partial(tmp_path: Path):
@@ -116,11 +140,21 @@ def test_a_failed_write_names_the_file_it_was_making_and_leaves_no_partial(tmp_p
     assert list(target.parent.iterdir()) == []
 
 
+def test_a_failed_copy_names_the_file_being_made_not_its_partial(tmp_path: Path):
+    source, target = tmp_path / "recording.mp3", tmp_path / "site" / "episode.mp3"
+    source.write_bytes(b"x" * 10_000)
+    with _file_size_limit(1000):
+        with pytest.raises(OSError) as raised:
+            replace_atomically(target, lambda partial: shutil.copyfile(source, partial))
+    assert (raised.value.filename, raised.value.filename2) == (str(source), str(target))
+
+
 def test_a_refused_copy_into_a_folder_target_says_why_and_what_to_do(show: ShowCopy):
     assert show.run("build").exit_code == 0
     result = _run_limited(show, 100_000, "publish")  # the build is done; its tagged audio is larger
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"Error: cannot write {show.published.resolve()}/"), result.stderr
-    assert last.endswith(": File too large; raise the limit on the size of files written (`ulimit -f`)")
+    assert last.endswith(": File too large; raise the limit on the size of files written (`ulimit -f`), "
+                         "then run the command again")
     assert not (show.published / "feed.xml").exists()  # the feed goes last, and never before its files

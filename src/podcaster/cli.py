@@ -16,7 +16,7 @@ import click
 
 from podcaster import __version__
 from podcaster.config import DEFAULT_CONFIG
-from podcaster.errors import FileSystemError, Problem
+from podcaster.errors import FileSystemError, Problem, is_refusal
 
 if TYPE_CHECKING:
     from podcaster.pipeline import Published
@@ -442,6 +442,8 @@ def main() -> None:
     except SystemExit as e:
         code = e.code
     except OSError as e:
+        if not is_refusal(e):
+            raise
         # A disk that filled up, a folder the user may not write: the system's refusal, named with its
         # file, is what the user can act on; the traceback is for -v.
         if logging.getLogger("podcaster").isEnabledFor(logging.DEBUG):

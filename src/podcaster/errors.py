@@ -61,33 +61,40 @@ class RenderError(PodcasterError):
 
 
 _MAY_ACCESS = "check that you may read and write there, or choose another folder"
-# What a producer can do when the system refuses a file; other refusals are only named.
+# What a producer can do when the system refuses a file.
 _OS_FIXES = {
-    errno.ENOSPC: "free some space on that disk",
+    errno.ENOSPC: "free some space on the disk written to",
     errno.EDQUOT: "free some space within your disk quota",
     errno.EFBIG: "raise the limit on the size of files written (`ulimit -f`)",
     errno.EACCES: _MAY_ACCESS,
     errno.EPERM: _MAY_ACCESS,
     errno.EROFS: "choose a folder on a writable file system",
-    errno.EMFILE: "raise the limit on open files (`ulimit -n`)",
 }
+# The refusals that are the machine's, not podcaster's: named to the user without a traceback.
+# Any other OSError (a file podcaster itself expected, a broken pipe) may well be a bug.
+_REFUSALS = {*_OS_FIXES, errno.EIO}
+
+
+def is_refusal(error: object) -> bool:
+    """Whether `error` is the system refusing a file for a reason of the machine's (a full disk …)."""
+    return isinstance(error, OSError) and error.errno in _REFUSALS
+
+
+def refusal(error: OSError) -> str:
+    """The system's reason, and what to do about it when there is something to do."""
+    reason = error.strerror or str(error)
+    fix = _OS_FIXES.get(error.errno)
+    return f"{reason}; {fix}, then run the command again" if fix else reason
 
 
 class FileSystemError(PodcasterError):
     """The system refused to read or write a file: a full disk, a missing permission, a read-only folder."""
 
     @classmethod
-    def of(cls, error: OSError, path: Path | str | None = None) -> FileSystemError:
-        """The error for `error`, naming its files, or else `path` (the file being worked on)."""
+    def of(cls, error: OSError) -> FileSystemError:
+        """The error for `error` (see `is_refusal`), naming its files: a copy names both."""
         files = " → ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
-        reason = error.strerror or str(error) or type(error).__name__
-        fix = what_to_do(error)
-        return cls(f"{files or path or 'a file'}: {reason}" + (f"; {fix}, then run the command again" if fix else ""))
-
-
-def what_to_do(error: OSError) -> str | None:
-    """What the user can do about the system's refusal, if anything."""
-    return _OS_FIXES.get(error.errno)
+        return cls(f"{files or 'a file'}: {refusal(error)}")
 
 
 class InvalidInput(PodcasterError):

@@ -22,8 +22,12 @@ def replace_atomically(path: Path, make: Callable[[Path], None]) -> None:
         os.replace(partial, path)
     except BaseException as e:
         partial.unlink(missing_ok=True)
-        if isinstance(e, OSError) and e.filename is None:
-            e.filename = str(path)  # a failed write names no file: say which one was being made
+        if isinstance(e, OSError):
+            # Name the file being made, not its partial (gone now), nor nothing, as a plain write does.
+            if e.filename is None or e.filename == str(partial):
+                e.filename = str(path)
+            if e.filename2 == str(partial):
+                e.filename2 = str(path)
         raise
 
 

@@ -11,7 +11,7 @@ from podcaster import artwork
 from podcaster.audio import flac, mp3, mp4, ogg
 from podcaster.audio.base import Format, Pictures, Retagging
 from podcaster.audio.tags import Tags
-from podcaster.errors import AudioError, FileSystemError
+from podcaster.errors import AudioError, is_refusal
 from podcaster.model import AudioInfo
 
 # MP3 last: after an ID3 tag, anything no other format claims is taken for MPEG frames.
@@ -73,13 +73,13 @@ def plan(path: Path, tags: Tags) -> Retagging:
     try:
         retagging = found.plan(path, tags, pictures)
     except _LIBRARY_ERRORS as e:
-        raise _refused(e, path) or AudioError(f"{path}: cannot read the tags of the {found.name} audio ({e})") from e
+        raise _refusal_in(e) or AudioError(f"{path}: cannot read the tags of the {found.name} audio ({e})") from e
 
     def write() -> None:
         try:
             retagging.write()
         except _LIBRARY_ERRORS as e:
-            raise _refused(e, path) or AudioError(f"{path}: cannot tag the {found.name} audio ({e})") from e
+            raise _refusal_in(e) or AudioError(f"{path}: cannot tag the {found.name} audio ({e})") from e
 
     return Retagging(retagging.changes, write)
 
@@ -94,10 +94,13 @@ def tag(path: Path, tags: Tags) -> bool:
     return bool(retagging.changes)
 
 
-def _refused(error: Exception, path: Path) -> FileSystemError | None:
-    """The system's refusal that mutagen wrapped (a full disk while tagging is no fault of the audio)."""
+def _refusal_in(error: Exception) -> OSError | None:
+    """The system's refusal that mutagen wrapped: a full disk while tagging is no fault of the audio,
+    and is reported as such (see `errors.is_refusal`)."""
     cause = error.args[0] if isinstance(error, MutagenError) and error.args else None
-    return FileSystemError.of(cause, path) if isinstance(cause, OSError) else None
+    if not is_refusal(cause):
+        return None
+    return OSError(cause.errno, cause.strerror, cause.filename)
 
 
 def needs_ffmpeg(info: AudioInfo, has_chapters: bool) -> bool:

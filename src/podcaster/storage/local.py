@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from podcaster.errors import ManifestConflict, StorageError, what_to_do
+from podcaster.errors import ManifestConflict, StorageError, refusal
 from podcaster.files import remove_empty_folders, replace_atomically, sha256_of
 from podcaster.storage.base import MANIFEST_KEY, Manifest, StoredObject, TransferProgress, Upload
 from podcaster.storage.base import manifest_from_json, manifest_to_json
@@ -87,8 +87,7 @@ class LocalStorage:
 
 
 def _refused(action: str, path: Path, error: OSError) -> StorageError:
-    fix = what_to_do(error)
-    return StorageError(f"cannot {action} {path}: {error.strerror}" + (f"; {fix}" if fix else ""))
+    return StorageError(f"cannot {action} {path}: {refusal(error)}")
 
 
 def _stamp(path: Path) -> str:
