@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import environment  # noqa: E402
 import make_show  # noqa: E402
-from run import SHOW_FILES, subprocess_env  # noqa: E402
+from run import SHOW_FILES, SetAside, subprocess_env  # noqa: E402
 
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
@@ -103,17 +103,21 @@ def main() -> None:
     if not make_show.is_made(show, args.size, args.seed):
         shutil.rmtree(show, ignore_errors=True)
         make_show.make_show(show, args.size, args.seed, media_dir=args.workdir.resolve() / "media")
-    for entry in show.iterdir():
+    set_aside = SetAside(args.workdir.resolve() / "set-aside")  # as run.py does, for the same reason
+    for entry in list(show.iterdir()):
         if entry.name not in SHOW_FILES:
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            set_aside.put(entry)
     env = subprocess_env(args.workdir.resolve())
-    shutil.rmtree(env["XDG_CACHE_HOME"], ignore_errors=True)
+    set_aside.put(Path(env["XDG_CACHE_HOME"]))
     sections = []
-    for title in ("cold build", "rebuild, nothing changed"):
-        raw = args.workdir / f"profile-{args.size}-{title.split(',')[0].replace(' ', '-')}.txt"
-        stacks = profile(tools, show, raw, args.rate, env)
-        sections.append(report(f"N={args.size}, {title}", stacks, args.rate, args.top))
-        print(sections[-1], flush=True)
+    try:
+        for title in ("cold build", "rebuild, nothing changed"):
+            raw = args.workdir / f"profile-{args.size}-{title.split(',')[0].replace(' ', '-')}.txt"
+            stacks = profile(tools, show, raw, args.rate, env)
+            sections.append(report(f"N={args.size}, {title}", stacks, args.rate, args.top))
+            print(sections[-1], flush=True)
+    finally:
+        set_aside.empty()
     output = args.output or environment.BENCH / "results" / f"profile-{args.size}.txt"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(f"podcaster {environment.describe(tools)['versions']['podcaster_commit']}; "

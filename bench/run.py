@@ -12,6 +12,7 @@ one table and writes it, with the machine and every version, to bench/results/la
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import shutil
@@ -67,8 +68,10 @@ class SetAside:
     A producer's first build pays nothing of the kind, and the cost fell hardest on the build that
     writes the most files."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        # A run of its own: what a stopped run left is deleted at the end of this one, not before its cases.
+        self.folder = root / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
         self._count = 0
 
     def put(self, path: Path) -> None:
@@ -76,10 +79,15 @@ class SetAside:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         self._count += 1
-        path.rename(self.folder / f"{self._count}-{path.name}")
+        try:
+            path.rename(self.folder / f"{self._count}-{path.name}")
+        except OSError as e:
+            if e.errno != errno.EXDEV:  # a --workdir with a mount inside: deleted there and then
+                raise
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     def empty(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @dataclass
@@ -169,6 +177,7 @@ def bench_size(ctx: Context, n: int, args: argparse.Namespace) -> dict:
         print(f"  generated the show in {generated:.1f} s", flush=True)
     (show / make_show.STAMP_FILE).unlink()  # until the show is restored at the end, it is not the generated one
     site = ctx.work / f"hugo-{n}"
+    ctx.set_aside.put(site)  # the conversion would delete it
     t = time.monotonic()
     conversion = measure.run([str(ctx.tools.python), str(BENCH / "hugo_site.py"), str(show), str(site)], env=ctx.env)
     if not conversion.ok:
@@ -536,7 +545,6 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     work = args.workdir.resolve()
     ctx = Context(tools=tools, work=work, env=subprocess_env(work), set_aside=SetAside(work / "set-aside"))
-    ctx.set_aside.empty()  # left by a run that was stopped
     machine = environment.describe(tools)
     print(f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, {machine['os']}")
     print(f"podcaster {machine['versions']['podcaster']} at {machine['versions']['podcaster_commit']}; "
