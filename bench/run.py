@@ -195,6 +195,7 @@ def bench_size(ctx: Context, n: int, args: argparse.Namespace) -> dict:
             passes += 1
             one_pass(bench, n, passes - 1, site)
             pass_seconds = time.monotonic() - t
+        more_build_runs(bench, n, args.runs, passes, site)
     except OutOfTime as e:
         print(f"  out of time at {e}: {bench.series[str(e)].problem}", flush=True)
         bench.skip(planned_cases(ctx), "skipped: budget spent")
@@ -213,26 +214,17 @@ def bench_size(ctx: Context, n: int, args: argparse.Namespace) -> dict:
     }
 
 
+# The cases of `build_cases`: a minute's work at 10,000 episodes, where a whole pass takes nine.
+BUILD_CASES = ["hugo cold", "hugo rebuild", "build cold", "build no change", "build add one", "build edit one"]
+
+
 def one_pass(bench: Bench, n: int, number: int, site: Path) -> None:
     """Every case once. The build cases come first: with a show too large for the budget they are the
     numbers that matter most."""
     ctx = bench.ctx
-    tools = ctx.tools
-    ctx.set_aside.put(site / "public")
-    ctx.set_aside.put(site / ".hugo-cache")
-    hugo = [tools.hugo, "--quiet", "--source", str(site), "--destination", "public", "--cacheDir", str(site / ".hugo-cache")]
-    bench.time("hugo cold", hugo)
-    bench.time("hugo rebuild", hugo)
-    bench.reset_build()
-    if bench.time("build cold", bench.podcaster("build")) is None:
-        bench.skip(["build no change", "build add one", "build edit one", "publish first", "publish no change",
-                    "publish one new"], "skipped: the cold build failed")
+    if not build_cases(bench, n, number, site):
+        bench.skip(["publish first", "publish no change", "publish one new"], "skipped: the cold build failed")
         return
-    bench.time("build no change", bench.podcaster("build"))
-    add_episode(bench, n)
-    bench.time("build add one", bench.podcaster("build"))
-    edit_episode(bench.show, n, number)
-    bench.time("build edit one", bench.podcaster("build"))
     prefix = f"n{n}-pass{number}"
     if ctx.s3_publish:
         bench.time("publish first", bench.podcaster("publish", "--target", f"s3://{BUCKET}/{prefix}-ours",
@@ -253,6 +245,48 @@ def one_pass(bench: Bench, n: int, number: int, site: Path) -> None:
         bench.rclone_sync("rclone one new", f"{prefix}-rclone")
         bench.aws_sync("aws one new", f"{prefix}-aws")
     restore(bench.show, n)
+
+
+def build_cases(bench: Bench, n: int, number: int, site: Path) -> bool:
+    """Hugo's builds and ours once each, cold and again; False if our cold build failed. The show is
+    left with an episode added and one edited (see `restore`)."""
+    tools = bench.ctx.tools
+    bench.ctx.set_aside.put(site / "public")
+    bench.ctx.set_aside.put(site / ".hugo-cache")
+    hugo = [tools.hugo, "--quiet", "--source", str(site), "--destination", "public", "--cacheDir", str(site / ".hugo-cache")]
+    bench.time("hugo cold", hugo)
+    bench.time("hugo rebuild", hugo)
+    bench.reset_build()
+    if bench.time("build cold", bench.podcaster("build")) is None:
+        bench.skip(["build no change", "build add one", "build edit one"], "skipped: the cold build failed")
+        return False
+    bench.time("build no change", bench.podcaster("build"))
+    add_episode(bench, n)
+    bench.time("build add one", bench.podcaster("build"))
+    edit_episode(bench.show, n, number)
+    bench.time("build edit one", bench.podcaster("build"))
+    return True
+
+
+def more_build_runs(bench: Bench, n: int, runs: int, number: int, site: Path) -> None:
+    """When the whole pass fits only once (the largest N), the build cases are run again until each
+    has `runs` samples or the budget is spent: the targets' ratios are then medians of several runs,
+    not one run each."""
+    while min(len(bench.series.get(case, Series()).good) for case in BUILD_CASES) < runs:
+        stats = [bench.series[case].stats() for case in BUILD_CASES]
+        if None in stats:  # a case that failed would only fail again
+            return
+        needed = sum(case_stats["min"] for case_stats in stats) * 1.2
+        if bench.remaining() < needed:
+            print(f"  no time for another run of the build cases ({bench.remaining():.0f} s left, "
+                  f"{needed:.0f} s needed)", flush=True)
+            return
+        print(f"  the build cases again (run {number + 1})", flush=True)
+        succeeded = build_cases(bench, n, number, site)
+        restore(bench.show, n)
+        if not succeeded:
+            return
+        number += 1
 
 
 def _episode_folder(show: Path, number: int) -> Path | None:
@@ -345,6 +379,18 @@ def _case_json(series: Series) -> dict:
     return {"stats": series.stats(), "problem": series.problem,
             "samples": [{"wall": s.wall, "cpu": s.cpu, "peak_rss": s.peak_rss, "returncode": s.returncode}
                         for s in series.samples]}
+
+
+def wait_for_bucket(ctx: Context, timeout: float = 60) -> None:
+    """Until the bucket that `weed mini -bucket` makes exists. Its S3 port answers first, and unsigned
+    requests get 403 whether the bucket is there or not, so the probe publish right after once met
+    NoSuchBucket and the run measured no publish at all."""
+    deadline = time.monotonic() + timeout
+    command = [str(ctx.tools.aws), "s3api", "head-bucket", "--bucket", BUCKET, "--endpoint-url", ctx.seaweed.endpoint]
+    while not measure.run(command, env=ctx.env, timeout=30).ok:
+        if time.monotonic() > deadline:
+            sys.exit(f"bench: the bucket {BUCKET!r} did not appear on {ctx.seaweed.endpoint} in {timeout:.0f} s")
+        time.sleep(0.5)
 
 
 def detect_s3_publish(ctx: Context) -> bool:
@@ -557,6 +603,7 @@ def main() -> None:
             shutil.rmtree(ctx.work / "seaweed", ignore_errors=True)
             ctx.seaweed.start()
             ctx.env.update(ctx.seaweed.env())
+            wait_for_bucket(ctx)
             print(f"SeaweedFS S3 on {ctx.seaweed.endpoint}", flush=True)
             ctx.s3_publish = detect_s3_publish(ctx)
         for n in sizes:
