@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from podcaster import apple, languages, podcasting
-from podcaster.errors import Report
+from podcaster.errors import Report, StorageError
 from podcaster.model import (
     ENCODE_FORMATS, MEDIA_CACHE_CONTROL, PAGES_CACHE_CONTROL, EncodingSettings, FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting,
     PublishSettings, RemoteItem, Season, Show, SocialInteract, SubscribeLink, Txt, UpdateFrequency, Value,
     ValueRecipient,
 )
+from podcaster.storage import parse_target
 
 DEFAULT_CONFIG = "podcast.toml"
 
@@ -83,7 +84,8 @@ SCHEMA: tuple[Option, ...] = (
     Option("owner.name", str, "The owner's name; Apple contacts the owner about the show.", '"Jane Producer"'),
     Option("owner.email", str, "The owner's email; Apple sends verification mail here.", '"jane@example.org"'),
     Option("publish.target", str, "Where `publish` copies the site: file://PATH (relative to this file), an absolute "
-           "file:///PATH, or s3://BUCKET/PREFIX (S3-compatible object storage; see 'Publishing to object storage').",
+           "file:///PATH, or s3://BUCKET/PREFIX (S3-compatible object storage; see 'Publishing to object storage'). "
+           "A folder target, like the output, must be a folder of its own.",
            '"file://public"', required=False, default="file://public"),
     Option("publish.public_url", str, "The URL listeners fetch published files from; used in the feed and pages.",
            '"https://podcast.example.org/"'),
@@ -127,7 +129,9 @@ SCHEMA: tuple[Option, ...] = (
            "alternate enclosures (mp3, m4a, opus).", '["mp3", "opus"]', required=False, default=["mp3"]),
     Option("paths.episodes", str, "The folder holding one sub-folder per episode.", '"episodes"',
            required=False, default="episodes"),
-    Option("paths.output", str, "Where `build` writes the site before it is published.", '"feed"',
+    Option("paths.output", str, "Where `build` writes the site before it is published: a folder of its own, "
+           "not the show's folder nor in or around the episodes or templates, since a build removes there what it "
+           "did not write.", '"feed"',
            required=False, default="feed"),
     Option("paths.templates", str, "Templates that override the default ones, file by file.", '"templates"',
            required=False, default="templates"),
@@ -382,7 +386,8 @@ def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 def _read_toml(config_path: Path, report: Report) -> dict[str, Any] | None:
     try:
-        return tomllib.loads(config_path.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad starts a UTF-8 file with a byte order mark, which TOML does not allow.
+        return tomllib.loads(config_path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         report.error(config_path, "", "no such file; run podcaster in the show's folder or pass --config PATH")
     except UnicodeDecodeError:
@@ -472,8 +477,64 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
         report.error(config_path, "feed.episode_limit",
                      f"is {limit}; use 0 (every episode in feed.xml) or a whole number from 1 up, e.g. 100")
     artwork = values["artwork"]
-    if artwork and not (config_path.parent / artwork).is_file():
+    if artwork and (config_path.parent / artwork).is_dir():
+        report.error(config_path, "artwork", f"{artwork!r} is a folder; name the image file, e.g. \"{artwork}/artwork.jpg\"")
+    elif artwork and not (config_path.parent / artwork).is_file():
         report.error(config_path, "artwork", f"{artwork!r} does not exist (paths are relative to {config_path.name})")
+    _check_folders(values, config_path, report)
+
+
+def _check_folders(values: dict[str, Any], config_path: Path, report: Report) -> None:
+    """The folders podcaster writes into (the build's output, a folder target) must hold nothing of the
+    producer's: each build and publish removes there what it did not write, and a build writing into
+    the show's folder overwrote a recording named like its tagged copy, then deleted it."""
+    root = config_path.parent
+    output = root / values["paths.output"]
+    sources = _source_folders(root / values["paths.episodes"], root / values["paths.templates"])
+    clash = folder_clash(output, root, sources)
+    if clash:
+        report.error(config_path, "paths.output", f"{clash}; set it to a folder of its own, such as \"feed\"")
+    elif output.exists() and not output.is_dir():
+        report.error(config_path, "paths.output", f"{output} is a file, not a folder; move it, or name another folder")
+    try:
+        target = parse_target(values["publish.target"], root)
+    except StorageError as e:
+        report.error(config_path, "publish.target", e.message)
+        return
+    if isinstance(target, Path):
+        clash = folder_clash(target, root, {**sources, OUTPUT_FOLDER: output})
+        if clash:
+            report.error(config_path, "publish.target", f"{clash}; publish to a folder of its own, such as file://public")
+
+
+def folder_clash(folder: Path, root: Path, sources: dict[str, Path]) -> str | None:
+    """Why podcaster may not write into `folder`, if it may not: it is the show's folder `root` or holds
+    it, or it is, holds or lies in one of the `sources` (named folders of the producer's)."""
+    folder, root = folder.resolve(), root.resolve()
+    if folder == root or folder in root.parents:
+        where = "is the show's own folder" if folder == root else "holds the show's folder"
+        return f"{folder} {where}, beside podcast.toml and the episodes"
+    for name, source in sources.items():
+        source = source.resolve()
+        if folder == source:
+            return f"{folder} is {name}"
+        if source in folder.parents:
+            return f"{folder} lies inside {name}, {source}"
+        if folder in source.parents:
+            return f"{folder} holds {name}, {source}"
+    return None
+
+
+def show_folders(show: Show) -> dict[str, Path]:
+    """The show's folders podcaster writes into none of, named as `folder_clash` says them."""
+    return _source_folders(show.episodes_dir, show.templates_dir)
+
+
+def _source_folders(episodes: Path, templates: Path) -> dict[str, Path]:
+    return {"the episodes folder (paths.episodes)": episodes, "the templates folder (paths.templates)": templates}
+
+
+OUTPUT_FOLDER = "the build's output folder (paths.output)"
 
 
 _URL_KEYS = {"website", "publish.public_url", "publish.endpoint_url", "new_feed_url", "feed.hub", "podcast.license_url",
@@ -551,7 +612,7 @@ def check_location(fields: dict[str, Any], prefix: str, path: Path, report: Repo
               ("osm", podcasting.OSM, "an OpenStreetMap type and id such as R2463386"))
     for name, form, expected in checks:
         value = fields.get(name)
-        if value and not form.match(value):
+        if value and not (isinstance(value, str) and form.match(value)):
             report.error(path, f"{prefix}{name}", f"{value!r} is not {expected}")
     if not fields.get("name") and any(fields.get(name) for name in ("geo", "osm")):
         report.error(path, f"{prefix}name", "missing; a location needs a name in words, e.g. \"Damascus, Syria\"")
@@ -597,9 +658,11 @@ def _check_category(category: str | None, subcategory: str | None, config_path: 
 def _warn_unknown_keys(raw: dict[str, Any], config_path: Path, report: Report, prefix: str = "") -> None:
     for key, value in raw.items():
         dotted = f"{prefix}{key}"
-        is_table = isinstance(value, dict) and any(known.startswith(f"{dotted}.") for known in _BY_KEY)
-        if is_table:
+        names_a_table = any(known.startswith(f"{dotted}.") for known in _BY_KEY)
+        if names_a_table and isinstance(value, dict):
             _warn_unknown_keys(value, config_path, report, f"{dotted}.")
+        elif names_a_table:  # `owner = "Jane"`: reported as not a table, not as unknown
+            continue
         elif dotted.startswith("publish.") and _CREDENTIAL.search(key):
             report.error(config_path, dotted,
                          "credentials never go in podcast.toml (it gets shared and committed); remove it, and "

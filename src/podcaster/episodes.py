@@ -275,19 +275,42 @@ def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | 
     if closing is None:
         report.error(source, "front matter", f"no closing '{_FENCE}' line after the front matter; add one")
         return None, 0, ""
+    yaml_text = "".join(lines[1:closing])
     try:
-        front_matter = yaml.load("".join(lines[1:closing]), Loader=_YAML_LOADER)
+        front_matter = yaml.load(yaml_text, Loader=_YAML_LOADER)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
         problem = getattr(e, "problem", None) or str(e)
         report.error(source, "front matter", f"invalid YAML{where}: {problem}; fix the syntax there")
         return None, 0, ""
+    except ValueError as e:  # YAML reads it as a timestamp, but no such moment exists (2017-06-31)
+        key, value = _impossible_timestamp(yaml_text)
+        report.error(source, key or "front matter", f"{value or 'a date'} does not exist ({e}); "
+                     "write a real date and time, e.g. 2017-06-01T10:00:00-04:00")
+        return None, 0, ""
     if not isinstance(front_matter, dict):
         report.error(source, "front matter", "must be YAML keys and values, like `title: My episode`")
         return None, 0, ""
     notes_start = sum(len(line) for line in lines[:closing + 1])
     return front_matter, notes_start, notes_in(text, notes_start)
+
+
+def _impossible_timestamp(yaml_text: str) -> tuple[str | None, str | None]:
+    """The top-level key whose value YAML takes for a timestamp that cannot be made, and the value."""
+    try:
+        raw = yaml.load(yaml_text, Loader=yaml.BaseLoader)  # every value as text
+    except yaml.YAMLError:
+        return None, None
+    for key, value in raw.items() if isinstance(raw, dict) else ():
+        if isinstance(value, str):
+            try:
+                yaml.load(value, Loader=_YAML_LOADER)
+            except ValueError:
+                return str(key), value
+            except yaml.YAMLError:  # text that is not a YAML document on its own: not the one
+                continue
+    return None, None
 
 
 def _probe(source: Path, audio_path: Path, report: Report):

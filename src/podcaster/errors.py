@@ -100,8 +100,11 @@ class FileSystemError(PodcasterError):
 class InvalidInput(PodcasterError):
     """Validation found problems; carries all of them so one run reports everything."""
 
-    def __init__(self, problems: list[Problem], *, warnings_fatal: bool = False) -> None:
+    def __init__(self, problems: list[Problem], *, warnings_fatal: bool = False,
+                 warnings: list[Problem] | None = None) -> None:
         self.problems = problems
+        # Shown with the errors: an unknown key's warning is often the cause of a "missing" error.
+        self.warnings = warnings or []
         noun = "problem" if len(problems) == 1 else "problems"
         reason = " (warnings are fatal with --strict)" if warnings_fatal else ""
         lines = [str(p) for p in problems]
@@ -111,6 +114,8 @@ class InvalidInput(PodcasterError):
     def show(self, file=None) -> None:
         # One "Error:" line per problem, so each can be read (or grepped) on its own.
         *problem_lines, summary = self.message.splitlines()
+        for warning in self.warnings:
+            click.echo(f"Warning: {warning}", err=True)
         for line in problem_lines:
             click.echo(f"Error: {line}", err=True)
         click.echo(summary, err=True)
@@ -131,6 +136,10 @@ class Report:
 
     def raise_if_failed(self, *, strict: bool) -> None:
         """Raise with every error, and with every warning too when `strict`."""
-        fatal = self.errors + (self.warnings if strict else [])
+        # Once each: one wrong value can fail several checks the same way (`owner = "Jane"`: both
+        # owner.name and owner.email find no [owner] table).
+        fatal = list(dict.fromkeys(self.errors + (self.warnings if strict else [])))
         if fatal:
-            raise InvalidInput(fatal, warnings_fatal=strict and bool(self.warnings))
+            raise InvalidInput(fatal, warnings_fatal=strict and bool(self.warnings),
+                               warnings=[] if strict else self.warnings)
+

@@ -355,9 +355,9 @@ class Episode:
 
 
 def episode_text(data: bytes) -> str:
-    """An episode.md's text, decoded as Python's text mode reads a file: UTF-8, universal newlines.
-    Raises UnicodeDecodeError."""
-    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+    """An episode.md's text, decoded as Python's text mode reads a file: UTF-8, universal newlines,
+    without the byte order mark that Notepad puts first. Raises UnicodeDecodeError."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig").read()
 
 
 def notes_in(text: str, start: int) -> str:

@@ -11,7 +11,8 @@ from podcaster.model import PublishSettings
 from podcaster.storage.base import Manifest, ManifestEntry, Storage, StoredObject, TransferProgress, Upload
 from podcaster.storage.local import LocalStorage
 
-__all__ = ["Manifest", "ManifestEntry", "Storage", "StoredObject", "TransferProgress", "Upload", "open_target"]
+__all__ = ["Manifest", "ManifestEntry", "Storage", "StoredObject", "TransferProgress", "Upload", "open_target",
+           "parse_target"]
 
 # What S3 and its look-alikes accept in a bucket name (AWS itself is stricter).
 _BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_]{1,254}$")
@@ -20,15 +21,23 @@ _BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_]{1,254}$")
 def open_target(target: str, base_dir: Path, settings: PublishSettings) -> Storage:
     """The storage for `target`; relative file:// paths are relative to `base_dir` (the config's folder).
     `settings` say how to reach an s3:// target; nothing is contacted yet."""
+    where = parse_target(target, base_dir)
+    if isinstance(where, Path):
+        return LocalStorage(where)
+    # Imported here: boto3 takes a while to import, and a folder target does not need it.
+    from podcaster.storage.s3 import S3Storage
+
+    return S3Storage(*where, settings)
+
+
+def parse_target(target: str, base_dir: Path) -> Path | tuple[str, str]:
+    """A folder target's folder, or an s3:// target's bucket and prefix; StorageError if `target` is
+    neither (checked with the config, so `check` says so before a publish does)."""
     scheme = urlsplit(target).scheme
     if scheme == "file":
-        return LocalStorage(_local_path(target, base_dir))
+        return _local_path(target, base_dir)
     if scheme == "s3":
-        bucket, prefix = _bucket_and_prefix(target)
-        # Imported here: boto3 takes a while to import, and a folder target does not need it.
-        from podcaster.storage.s3 import S3Storage
-
-        return S3Storage(bucket, prefix, settings)
+        return _bucket_and_prefix(target)
     raise StorageError(
         f"publish target {target!r}: unknown scheme {scheme + '://' if scheme else '(none)'}; "
         "use file://PATH (a folder) or s3://BUCKET/PREFIX (S3-compatible object storage)"
@@ -37,6 +46,8 @@ def open_target(target: str, base_dir: Path, settings: PublishSettings) -> Stora
 
 def _local_path(target: str, base_dir: Path) -> Path:
     # file:///srv/show is absolute; file://public and file://./public are relative to the config.
+    if not target.startswith("file://"):  # file:/public made a folder named "file:"
+        raise StorageError(f"publish target {target!r}: write file://public (two slashes) or file:///srv/podcast")
     path = target.removeprefix("file://")
     if not path:
         raise StorageError(f"publish target {target!r}: no folder given; write file://public or file:///srv/podcast")

@@ -1,0 +1,162 @@
+"""Mistakes a producer makes that once cost files or ended in a traceback, found by an audit that ran
+podcaster as a user would: each is refused by `check` (so by every command), naming the file, the
+field and the fix, before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ShowCopy
+
+EPISODE = "episodes/just-forgiving/episode.md"
+RECORDING = "episodes/just-forgiving/episode.mp3"
+
+
+def _errors(result) -> list[str]:
+    assert "Traceback" not in result.output
+    return [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(("output", "says"), [
+    (".", "is the show's own folder"),
+    ("", "is the show's own folder"),
+    ("..", "holds the show's folder"),
+    ("episodes", "is the episodes folder (paths.episodes)"),
+    ("episodes/site", "lies inside the episodes folder (paths.episodes)"),
+    ("templates", "is the templates folder (paths.templates)"),
+])
+def test_an_output_folder_among_the_producers_files_is_refused_and_nothing_is_touched(
+        show: ShowCopy, output: str, says: str):
+    # With output = ".", a build once wrote its tagged copy over a recording named like it
+    # (episodes/<slug>/<slug>.mp3), and removed it when the episode became a draft.
+    recording = show.root / RECORDING
+    renamed = recording.with_name("just-forgiving.mp3")
+    recording.rename(renamed)
+    show.edit(EPISODE, "audio: episode.mp3", "audio: just-forgiving.mp3")
+    before = _digests(show.root / "episodes")
+    (show.root / "podcast.toml").write_text(
+        (show.root / "podcast.toml").read_text(encoding="utf-8") + f'\n[paths]\noutput = "{output}"\n', encoding="utf-8")
+    for command in ("check", "build", "publish"):
+        result = show.run(command)
+        assert result.exit_code == 1, result.output
+        lines = _errors(result)
+        assert any(line.startswith(f"Error: {show.config}: paths.output: ") and says in line
+                   and 'set it to a folder of its own, such as "feed"' in line for line in lines), lines
+    assert _digests(show.root / "episodes") == before
+    assert not (show.root / "public").exists()
+
+
+@pytest.mark.parametrize(("target", "says"), [
+    ("file://.", "is the show's own folder"),
+    ("file://episodes", "is the episodes folder (paths.episodes)"),
+    ("file://feed", "is the build's output folder (paths.output)"),
+    ("file://feed/public", "lies inside the build's output folder (paths.output)"),
+    ("file://public/..", "is the show's own folder"),
+])
+def test_a_folder_target_among_the_shows_files_is_refused(show: ShowCopy, target: str, says: str):
+    show.edit("podcast.toml", 'target = "file://public"', f'target = "{target}"')
+    before = _digests(show.root / "episodes")
+    result = show.run("publish", "--prune")
+    assert result.exit_code == 1
+    assert any(line.startswith(f"Error: {show.config}: publish.target: ") and says in line for line in _errors(result))
+    assert _digests(show.root / "episodes") == before
+
+
+def test_a_target_given_for_one_run_is_held_to_the_same_rule(show: ShowCopy):
+    before = _digests(show.root / "episodes")
+    result = show.run("publish", "--prune", "--target", "file://episodes")
+    assert result.exit_code == 1
+    assert _errors(result) == [f"Error: --target file://episodes: {(show.root / 'episodes').resolve()} is the episodes "
+                               "folder (paths.episodes); publish to a folder of its own, such as file://public"]
+    assert _digests(show.root / "episodes") == before
+    assert not show.output.exists()  # refused before the build
+
+
+@pytest.mark.parametrize(("target", "says"), [
+    ("file:/public", "write file://public (two slashes)"),
+    ("public", "unknown scheme (none)"),
+    ("ftp://example.org/show", "unknown scheme ftp://"),
+    ("s3://", "no bucket given"),
+])
+def test_check_refuses_a_target_that_publish_would_refuse(show: ShowCopy, target: str, says: str):
+    show.edit("podcast.toml", 'target = "file://public"', f'target = "{target}"')
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert any(line.startswith(f"Error: {show.config}: publish.target: ") and says in line for line in _errors(result))
+    assert not (show.root / "file:").exists()
+
+
+def test_an_output_folder_that_is_a_file_is_refused(show: ShowCopy):
+    show.output.write_text("not a folder\n", encoding="utf-8")
+    result = show.run("build")
+    assert result.exit_code == 1
+    assert _errors(result)[0] == (f"Error: {show.config}: paths.output: {show.output} is a file, not a folder; "
+                                  "move it, or name another folder")
+
+
+@pytest.mark.parametrize(("date", "reason"), [
+    ("2017-06-31T10:00:00-04:00", "day is out of range for month"),
+    ("2017-13-01T10:00:00-04:00", "month must be in 1..12"),
+    ("2017-06-01T25:00:00-04:00", "hour must be in 0..23"),
+])
+def test_a_date_that_does_not_exist_names_the_field(show: ShowCopy, date: str, reason: str):
+    show.edit(EPISODE, "date: 2017-06-01T10:00:00-04:00", f"date: {date}")
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert _errors(result) == [f"Error: {show.root / EPISODE}: date: {date} does not exist ({reason}); write a real date and "
+                               "time, e.g. 2017-06-01T10:00:00-04:00"]
+
+
+def test_a_location_id_written_as_a_number_is_an_error_not_a_crash(show: ShowCopy):
+    text = (show.root / EPISODE).read_text(encoding="utf-8")
+    (show.root / EPISODE).write_text(re.sub(r"location:\n(  .*\n)+", "location:\n  name: Medina\n  osm: 12\n", text),
+                                     encoding="utf-8")
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert _errors(result)[0].startswith(f"Error: {show.root / EPISODE}: location: osm: 12 is not an OpenStreetMap type and id")
+
+
+def test_warnings_are_shown_with_the_errors_they_explain(show: ShowCopy):
+    show.edit("podcast.toml", 'author = "SeekersHub"', 'auther = "SeekersHub"')
+    result = show.run("check")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert f"Warning: {show.config}: auther: unknown key, ignored; check its spelling" in lines
+    assert any(line.startswith(f"Error: {show.config}: author: missing") for line in lines)
+
+
+def test_files_saved_with_a_byte_order_mark_are_read(show: ShowCopy):
+    for name in (EPISODE, "podcast.toml"):
+        path = show.root / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = show.run("--strict", "build")
+    assert result.exit_code == 0, result.output
+    page = (show.output / "episodes" / "just-forgiving" / "index.html").read_text(encoding="utf-8")
+    assert "<title>Just Forgiving · Forgiveness: Talks from the Path</title>" in page
+    assert "\ufeff" not in (show.output / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_value_that_should_be_a_table_is_one_error_and_no_unknown_key_warning(show: ShowCopy):
+    show.edit("podcast.toml", '[owner]\nname = "Sample Show Producer"\nemail = "producer@example.org"\n', "")
+    show.edit("podcast.toml", 'language = "en"', 'language = "en"\nowner = "Jane"')
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert _errors(result) == [f"Error: {show.config}: owner: must be a table; write it as [owner]"]
+    assert "Warning" not in result.stderr
+
+
+def test_an_artwork_path_naming_a_folder_says_so(show: ShowCopy):
+    show.edit("podcast.toml", 'artwork = "episodes/artwork.jpg"', 'artwork = "episodes"')
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert _errors(result) == [f"Error: {show.config}: artwork: 'episodes' is a folder; name the image file, "
+                               'e.g. "episodes/artwork.jpg"']
