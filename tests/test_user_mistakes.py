@@ -61,14 +61,21 @@ def test_an_output_folder_among_the_producers_files_is_refused_and_nothing_is_to
     ("file://feed", "is the build's output folder (paths.output)"),
     ("file://feed/public", "lies inside the build's output folder (paths.output)"),
     ("file://public/..", "is the show's own folder"),
+    ("file:/public", "write file://public (two slashes)"),
+    ("public", "unknown scheme (none)"),
+    ("ftp://example.org/show", "unknown scheme ftp://"),
+    ("s3://", "no bucket given"),
 ])
-def test_a_folder_target_among_the_shows_files_is_refused(show: ShowCopy, target: str, says: str):
+def test_check_refuses_a_target_that_publish_must_not_or_cannot_use(show: ShowCopy, target: str, says: str):
     show.edit("podcast.toml", 'target = "file://public"', f'target = "{target}"')
     before = _digests(show.root / "episodes")
-    result = show.run("publish", "--prune")
-    assert result.exit_code == 1
-    assert any(line.startswith(f"Error: {show.config}: publish.target: ") and says in line for line in _errors(result))
+    for command in (["check"], ["publish", "--prune"]):
+        result = show.run(*command)
+        assert result.exit_code == 1
+        assert any(line.startswith(f"Error: {show.config}: publish.target: ") and says in line
+                   for line in _errors(result))
     assert _digests(show.root / "episodes") == before
+    assert not (show.root / "file:").exists()
 
 
 def test_a_target_given_for_one_run_is_held_to_the_same_rule(show: ShowCopy):
@@ -79,20 +86,6 @@ def test_a_target_given_for_one_run_is_held_to_the_same_rule(show: ShowCopy):
                                "folder (paths.episodes); publish to a folder of its own, such as file://public"]
     assert _digests(show.root / "episodes") == before
     assert not show.output.exists()  # refused before the build
-
-
-@pytest.mark.parametrize(("target", "says"), [
-    ("file:/public", "write file://public (two slashes)"),
-    ("public", "unknown scheme (none)"),
-    ("ftp://example.org/show", "unknown scheme ftp://"),
-    ("s3://", "no bucket given"),
-])
-def test_check_refuses_a_target_that_publish_would_refuse(show: ShowCopy, target: str, says: str):
-    show.edit("podcast.toml", 'target = "file://public"', f'target = "{target}"')
-    result = show.run("check")
-    assert result.exit_code == 1
-    assert any(line.startswith(f"Error: {show.config}: publish.target: ") and says in line for line in _errors(result))
-    assert not (show.root / "file:").exists()
 
 
 def test_an_output_folder_that_is_a_file_is_refused(show: ShowCopy):
