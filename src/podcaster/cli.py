@@ -58,7 +58,7 @@ def _show_warnings(warnings: list[Problem]) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_CONFIG, show_default=True, help="The show's config file.")
 @click.option("-v", "--verbose", count=True, help="Say more: every file written or uploaded.")
-@click.option("-q", "--quiet", is_flag=True, help="Say only warnings and errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Say only warnings, errors and what the command came to.")
 @click.option("--strict", is_flag=True, help="Treat warnings (unknown keys, …) as errors.")
 @click.version_option(__version__, prog_name="podcaster")
 @click.pass_context
