@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,15 @@ def test_an_artwork_path_naming_a_folder_says_so(show: ShowCopy):
     assert result.exit_code == 1
     assert _errors(result) == [f"Error: {show.config}: artwork: 'episodes' is a folder; name the image file, "
                                'e.g. "episodes/artwork.jpg"']
+
+
+def test_episode_folders_that_differ_only_in_case_are_warned_of(show: ShowCopy):
+    (show.root / "episodes" / "just-forgiving").rename(show.root / "episodes" / "Just-Forgiving")
+    shutil.copytree(show.root / "episodes" / "Just-Forgiving", show.root / "episodes" / "just-forgiving")
+    show.edit(EPISODE, 'guid: "2b1396e7-f783-40ed-b366-baaee7315a21"', 'guid: "a second episode"')
+    result = show.run("check")
+    assert result.exit_code == 0, result.output
+    assert (f"Warning: {show.root / EPISODE}: its folder's name differs from 'Just-Forgiving' only in case, so on "
+            "macOS and Windows their pages and audio would overwrite each other; rename one of the folders"
+            in result.stderr.splitlines())
+    assert show.run("--strict", "check").exit_code == 1

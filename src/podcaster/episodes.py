@@ -13,7 +13,8 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import yaml
 
@@ -329,14 +330,23 @@ def _check_transcript(source: Path, transcript: Path, report: Report) -> None:
 
 
 def _check_unique_guids(episodes: list[Episode], report: Report) -> None:
+    for episode, first in _repeats(episodes, lambda e: e.guid):
+        report.error(episode.source, "guid", f"{episode.guid!r} is already the GUID of {first.source}; "
+                     f"give this episode its own, e.g. {uuid.uuid4()}")
+    # On a disk that ignores case (macOS, Windows), both episodes' pages and audio would be written
+    # to the same files; elsewhere, and in a bucket, they stay apart.
+    for episode, first in _repeats(episodes, lambda e: e.slug.casefold()):
+        report.warn(episode.source, "", f"its folder's name differs from {first.slug!r} only in case, so on macOS "
+                    "and Windows their pages and audio would overwrite each other; rename one of the folders")
+
+
+def _repeats(episodes: list[Episode], key: Callable[[Episode], str]) -> Iterator[tuple[Episode, Episode]]:
+    """Each episode whose `key` an earlier one has already, with that earlier one."""
     first_with: dict[str, Episode] = {}
     for episode in episodes:
-        if episode.guid in first_with:
-            other = first_with[episode.guid].source
-            report.error(episode.source, "guid", f"{episode.guid!r} is already the GUID of {other}; "
-                         f"give this episode its own, e.g. {uuid.uuid4()}")
-        else:
-            first_with[episode.guid] = episode
+        first = first_with.setdefault(key(episode), episode)
+        if first is not episode:
+            yield episode, first
 
 
 class _NoSuchFile(ValueError):
