@@ -336,3 +336,13 @@ def test_the_show_artwork_is_encoded_once_among_many_chapter_images(tmp_path: Pa
         artwork.embeddable_jpeg(chapter_image)
     assert encoded.count("artwork.png") == 1
     assert len(encoded) == 41
+
+
+def test_an_m4a_takes_an_episode_number_past_its_16_bit_track_number_without_it(copy_of):
+    # trkn and disk hold 16 bits; such a number stays in the feed (itunes:episode), not in the file.
+    path, _ = _tagged(copy_of, "m4a", track=70_000, disc=70_001, chapters=())
+    tags = MP4(path).tags
+    assert "trkn" not in tags and "disk" not in tags
+    assert tags["\xa9nam"] == ["Just Forgiving"]
+    path, _ = _tagged(copy_of, "m4a", track=65_535, disc=2, chapters=())
+    assert MP4(path).tags["trkn"] == [(65_535, 0)] and MP4(path).tags["disk"] == [(2, 0)]

@@ -171,10 +171,15 @@ def _atoms(tags: Tags, pictures: Pictures) -> dict[str, dict[str, Any]]:
         "feed URL": {"purl": [tags.feed_url]},
         "podcast flag": {"pcst": True},
         "category": {"catg": [tags.category]} if tags.category else {},
-        "track": {"trkn": [(tags.track, 0)]} if tags.track is not None else {},
-        "disc": {"disk": [(tags.disc, 0)]} if tags.disc is not None else {},
+        "track": {"trkn": [(tags.track, 0)]} if _fits(tags.track) else {},
+        "disc": {"disk": [(tags.disc, 0)]} if _fits(tags.disc) else {},
         "cover": {"covr": [MP4Cover(pictures.cover, imageformat=MP4Cover.FORMAT_JPEG)]} if pictures.cover else {},
     }
+
+
+def _fits(number: int | None) -> bool:
+    # trkn and disk hold 16-bit numbers: a larger episode number stays in the feed, not in the file.
+    return number is not None and number <= 0xFFFF
 
 
 FORMAT = Format(name="M4A", extensions=(".m4a", ".m4b", ".mp4"), mime_type="audio/x-m4a", matches=matches,
