@@ -59,8 +59,6 @@ def test_an_output_folder_among_the_producers_files_is_refused_and_nothing_is_to
 @pytest.mark.parametrize(("target", "says"), [
     ("file://.", "is the show's own folder"),
     ("file://episodes", "is the episodes folder (paths.episodes)"),
-    ("file://feed", "is the build's output folder (paths.output)"),
-    ("file://feed/public", "lies inside the build's output folder (paths.output)"),
     ("file://public/..", "is the show's own folder"),
     ("file:/public", "write file://public (two slashes)"),
     ("public", "unknown scheme (none)"),
@@ -79,14 +77,75 @@ def test_check_refuses_a_target_that_publish_must_not_or_cannot_use(show: ShowCo
     assert not (show.root / "file:").exists()
 
 
-def test_a_target_given_for_one_run_is_held_to_the_same_rule(show: ShowCopy):
+@pytest.mark.parametrize(("target", "says"), [
+    ("file://feed", "is the build's output folder (paths.output)"),
+    ("file://feed/public", "lies inside the build's output folder (paths.output), {show}/feed"),
+    ("file://.podcaster-preview", "is the preview's folder"),
+    ("file://episodes", "is the episodes folder (paths.episodes)"),
+])
+def test_publish_refuses_a_folder_that_builds_rewrite_given_for_one_run_or_not(show: ShowCopy, target: str,
+                                                                                says: str):
     before = _digests(show.root / "episodes")
-    result = show.run("publish", "--prune", "--target", "file://episodes")
+    result = show.run("publish", "--prune", "--target", target)
     assert result.exit_code == 1
-    assert _errors(result) == [f"Error: --target file://episodes: {(show.root / 'episodes').resolve()} is the episodes "
-                               "folder (paths.episodes); publish to a folder of its own, such as file://public"]
+    assert _errors(result) == [f"Error: publish target {target}: {(show.root / target[7:]).resolve()} "
+                               f"{says.format(show=show.root)}; "
+                               "publish to a folder of its own"]
     assert _digests(show.root / "episodes") == before
     assert not show.output.exists()  # refused before the build
+
+
+def test_a_show_only_built_may_build_where_the_default_target_would_publish(show: ShowCopy):
+    # GitLab Pages serves public/, and a show deployed by CI never runs publish: check and build pass,
+    # and only a publish into the folder it builds is refused.
+    show.edit("podcast.toml", "[publish]", '[paths]\noutput = "public"\n\n[publish]')
+    assert show.run("check").exit_code == 0
+    assert show.run("build").exit_code == 0
+    assert (show.root / "public" / "feed.xml").is_file()
+    result = show.run("publish")
+    assert result.exit_code == 1
+    assert "is the build's output folder (paths.output)" in _errors(result)[0]
+
+
+def test_folders_of_their_own_anywhere_are_accepted(show: ShowCopy, tmp_path: Path):
+    shared = tmp_path / "shared-episodes"
+    (show.root / "episodes").rename(shared)
+    for config in ("podcast.toml",):
+        text = (show.root / config).read_text(encoding="utf-8").replace('artwork = "episodes/', 'artwork = "../shared-episodes/')
+        (show.root / config).write_text(text, encoding="utf-8")
+    elsewhere = tmp_path / "site-elsewhere"
+    (show.root / "site-link").symlink_to(tmp_path / "linked-site", target_is_directory=True)
+    (tmp_path / "linked-site").mkdir()
+    show.edit("podcast.toml", "[publish]", f'[paths]\nepisodes = "../shared-episodes"\noutput = "{elsewhere}"\n\n[publish]')
+    show.edit("podcast.toml", 'target = "file://public"', f'target = "file://{tmp_path / "published"}"')
+    result = show.run("publish")
+    assert result.exit_code == 0, result.output
+    assert (elsewhere / "feed.xml").is_file() and (tmp_path / "published" / "feed.xml").is_file()
+    assert show.run("publish", "--target", "file://site-link").exit_code == 0
+    assert (tmp_path / "linked-site" / "feed.xml").is_file()
+
+
+def test_an_output_folder_holding_the_episodes_is_refused(show: ShowCopy):
+    (show.root / "feed").mkdir()
+    (show.root / "episodes").rename(show.root / "feed" / "episodes")
+    show.edit("podcast.toml", 'artwork = "episodes/', 'artwork = "feed/episodes/')
+    show.edit("podcast.toml", "[publish]", '[paths]\nepisodes = "feed/episodes"\n\n[publish]')
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert (f"Error: {show.config}: paths.output: {show.root / 'feed'} holds the episodes folder (paths.episodes), "
+            f'{show.root / "feed" / "episodes"}; set it to a folder of its own, such as "site"') in _errors(result)
+
+
+def test_artwork_kept_in_the_output_folder_is_refused(show: ShowCopy):
+    (show.root / "docs").mkdir()
+    (show.root / "episodes" / "artwork.jpg").rename(show.root / "docs" / "artwork.jpg")
+    show.edit("podcast.toml", 'artwork = "episodes/artwork.jpg"', 'artwork = "docs/artwork.jpg"')
+    show.edit("podcast.toml", "[publish]", '[paths]\noutput = "docs"\n\n[publish]')
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert _errors(result) == [f"Error: {show.config}: artwork: {show.root / 'docs' / 'artwork.jpg'} lies in the "
+                               f"build's output folder {show.root / 'docs'}, whose files the build writes; keep the "
+                               "artwork beside podcast.toml or in the episodes folder"]
 
 
 def test_an_output_folder_that_is_a_file_is_refused(show: ShowCopy):
@@ -103,7 +162,8 @@ def test_an_output_folder_that_is_a_file_is_refused(show: ShowCopy):
     ("2017-06-01T25:00:00-04:00", "hour must be in 0..23"),
 ])
 def test_a_date_that_does_not_exist_names_the_field(show: ShowCopy, date: str, reason: str):
-    show.edit(EPISODE, "date: 2017-06-01T10:00:00-04:00", f"date: {date}")
+    # The quoted summary looks like a date that does not exist, but is text: the date is blamed.
+    show.edit(EPISODE, "date: 2017-06-01T10:00:00-04:00", f'date: {date}\nsubtitle: "2017-06-31"')
     result = show.run("check")
     assert result.exit_code == 1
     assert _errors(result) == [f"Error: {show.root / EPISODE}: date: {date} does not exist ({reason}); write a real date and "
@@ -166,3 +226,28 @@ def test_episode_folders_that_differ_only_in_case_are_warned_of(show: ShowCopy):
             "macOS and Windows their pages and audio would overwrite each other; rename one of the folders"
             in result.stderr.splitlines())
     assert show.run("--strict", "check").exit_code == 1
+
+
+def test_a_value_yaml_cannot_make_is_an_error_not_a_crash(show: ShowCopy):
+    show.edit(EPISODE, "explicit: false", "explicit: !!bool maybe")  # a KeyError inside PyYAML
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert _errors(result)[0].startswith(f"Error: {show.root / EPISODE}: front matter: a value YAML cannot make (")
+
+
+def test_new_numbers_after_episodes_saved_with_a_byte_order_mark(show: ShowCopy):
+    for source in (show.root / "episodes").glob("*/episode.md"):
+        source.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
+    numbers = [int(n) for n in re.findall(r"^number: (\d+)$", "\n".join(
+        p.read_text(encoding="utf-8-sig") for p in (show.root / "episodes").glob("*/episode.md")), re.MULTILINE)]
+    result = show.run("new", "A later talk", "--speaker", "Someone")
+    assert result.exit_code == 0, result.output
+    created = (show.root / "episodes" / "a-later-talk" / "episode.md").read_text(encoding="utf-8")
+    assert f"number: {max(numbers) + 1}\n" in created
+
+
+def test_a_target_scheme_in_capitals_is_still_a_folder(show: ShowCopy):
+    show.edit("podcast.toml", 'target = "file://public"', 'target = "FILE://public"')
+    result = show.run("publish")
+    assert result.exit_code == 0, result.output
+    assert (show.root / "public" / "feed.xml").is_file()

@@ -52,7 +52,7 @@ def from_json_file(path: Path, source: Path) -> tuple[Chapter, ...]:
 
     `img` names an image file beside episode.md: podcaster embeds it, so it must be here, not a URL."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a byte order mark is not JSON
     except UnicodeDecodeError:
         raise ValueError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
     except json.JSONDecodeError as e:

@@ -6,6 +6,7 @@ stopping at the first one, so a producer fixes the whole file in one pass.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -357,7 +358,7 @@ def output_dir_of(config_path: Path) -> Path:
 def _path_of(config_path: Path, key: str) -> Path:
     default = next(option.default for option in SCHEMA if option.key == f"paths.{key}")
     try:
-        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8-sig"))
         configured = raw.get("paths", {}).get(key, default)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
         configured = default
@@ -486,43 +487,60 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
 
 def _check_folders(values: dict[str, Any], config_path: Path, report: Report) -> None:
     """The folders podcaster writes into (the build's output, a folder target) must hold nothing of the
-    producer's: each build and publish removes there what it did not write, and a build writing into
-    the show's folder overwrote a recording named like its tagged copy, then deleted it."""
+    producer's: a build writing into the show's folder overwrote a recording named like its tagged
+    copy, then deleted it. (A folder target that is the output folder risks nothing of the producer's:
+    `publish` refuses it, but a show that is only built, into public/ say, keeps the default target.)"""
     root = config_path.parent
     output = root / values["paths.output"]
     sources = _source_folders(root / values["paths.episodes"], root / values["paths.templates"])
     clash = folder_clash(output, root, sources)
     if clash:
-        report.error(config_path, "paths.output", f"{clash}; set it to a folder of its own, such as \"feed\"")
+        spare = next((name for name in ("feed", "site", "build") if not folder_clash(root / name, root, sources)), "feed")
+        report.error(config_path, "paths.output", f"{clash}; set it to a folder of its own, such as \"{spare}\"")
     elif output.exists() and not output.is_dir():
         report.error(config_path, "paths.output", f"{output} is a file, not a folder; move it, or name another folder")
+    artwork = root / values["artwork"] if values["artwork"] else None
+    if artwork and _within(artwork, output):
+        report.error(config_path, "artwork", f"{artwork} lies in the build's output folder {output}, whose files "
+                     "the build writes; keep the artwork beside podcast.toml or in the episodes folder")
     try:
         target = parse_target(values["publish.target"], root)
     except StorageError as e:
         report.error(config_path, "publish.target", e.message)
         return
     if isinstance(target, Path):
-        clash = folder_clash(target, root, {**sources, OUTPUT_FOLDER: output})
+        clash = folder_clash(target, root, sources)
         if clash:
-            report.error(config_path, "publish.target", f"{clash}; publish to a folder of its own, such as file://public")
+            report.error(config_path, "publish.target", f"{clash}; publish to a folder of its own")
 
 
 def folder_clash(folder: Path, root: Path, sources: dict[str, Path]) -> str | None:
     """Why podcaster may not write into `folder`, if it may not: it is the show's folder `root` or holds
-    it, or it is, holds or lies in one of the `sources` (named folders of the producer's)."""
-    folder, root = folder.resolve(), root.resolve()
-    if folder == root or folder in root.parents:
-        where = "is the show's own folder" if folder == root else "holds the show's folder"
-        return f"{folder} {where}, beside podcast.toml and the episodes"
+    it, or it is, holds or lies in one of the `sources` (named folders of the producer's). Folders
+    are compared as the file system knows them, so a different case on macOS is the same folder."""
+    if _within(root, folder):
+        where = "is the show's own folder" if _within(folder, root) else "holds the show's folder"
+        return f"{folder.resolve()} {where}, beside podcast.toml and the episodes"
     for name, source in sources.items():
-        source = source.resolve()
-        if folder == source:
-            return f"{folder} is {name}"
-        if source in folder.parents:
-            return f"{folder} lies inside {name}, {source}"
-        if folder in source.parents:
-            return f"{folder} holds {name}, {source}"
+        inside, holds = _within(folder, source), _within(source, folder)
+        if inside and holds:
+            return f"{folder.resolve()} is {name}"
+        if inside:
+            return f"{folder.resolve()} lies inside {name}, {source.resolve()}"
+        if holds:
+            return f"{folder.resolve()} holds {name}, {source.resolve()}"
     return None
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or lies inside it: by name once resolved, or, for what exists, as the
+    same file (which a disk that ignores case says of `Episodes` and `episodes`)."""
+    path, folder = path.resolve(), folder.resolve()
+    if path == folder or folder in path.parents:
+        return True
+    if not folder.exists():
+        return False
+    return any(candidate.exists() and os.path.samefile(candidate, folder) for candidate in (path, *path.parents))
 
 
 def show_folders(show: Show) -> dict[str, Path]:

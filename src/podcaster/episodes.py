@@ -285,10 +285,15 @@ def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | 
         problem = getattr(e, "problem", None) or str(e)
         report.error(source, "front matter", f"invalid YAML{where}: {problem}; fix the syntax there")
         return None, 0, ""
-    except ValueError as e:  # YAML reads it as a timestamp, but no such moment exists (2017-06-31)
-        key, value = _impossible_timestamp(yaml_text)
-        report.error(source, key or "front matter", f"{value or 'a date'} does not exist ({e}); "
-                     "write a real date and time, e.g. 2017-06-01T10:00:00-04:00")
+    except Exception as e:  # noqa: BLE001 - parsed, but a value cannot be made (2017-06-31, a bad !!tag)
+        impossible = _impossible_timestamp(yaml_text)
+        if impossible:
+            key, value, error = impossible
+            report.error(source, key, f"{value} does not exist ({error}); write a real date and time, "
+                         "e.g. 2017-06-01T10:00:00-04:00")
+        else:
+            report.error(source, "front matter", f"a value YAML cannot make ({type(e).__name__}: {e}); "
+                         "check the values' forms and any !! tags")
         return None, 0, ""
     if not isinstance(front_matter, dict):
         report.error(source, "front matter", "must be YAML keys and values, like `title: My episode`")
@@ -297,21 +302,35 @@ def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | 
     return front_matter, notes_start, notes_in(text, notes_start)
 
 
-def _impossible_timestamp(yaml_text: str) -> tuple[str | None, str | None]:
-    """The top-level key whose value YAML takes for a timestamp that cannot be made, and the value."""
+def _impossible_timestamp(yaml_text: str) -> tuple[str, str, Exception] | None:
+    """The first value YAML takes for a timestamp that cannot be made, as (its top-level key, the
+    value, why), if any."""
     try:
-        raw = yaml.load(yaml_text, Loader=yaml.BaseLoader)  # every value as text
+        document = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        return None, None
-    for key, value in raw.items() if isinstance(raw, dict) else ():
-        if isinstance(value, str):
-            try:
-                yaml.load(value, Loader=_YAML_LOADER)
-            except ValueError:
-                return str(key), value
-            except yaml.YAMLError:  # text that is not a YAML document on its own: not the one
-                continue
-    return None, None
+        return None
+    if not isinstance(document, yaml.MappingNode):
+        return None
+    constructor = yaml.constructor.SafeConstructor()
+    for key, value in document.value:
+        for scalar in _scalars(value):
+            if scalar.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    constructor.construct_yaml_timestamp(scalar)
+                except Exception as e:  # noqa: BLE001 - any reason it cannot be made is the answer
+                    return str(key.value), scalar.value, e
+    return None
+
+
+def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalars(item)
+    elif isinstance(node, yaml.MappingNode):
+        for _, item in node.value:
+            yield from _scalars(item)
 
 
 def _probe(source: Path, audio_path: Path, report: Report):

@@ -186,8 +186,8 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
         loaded = load(config_path, strict=strict, now=now, cache=build_cache)
         settings = loaded.show.publish
         storage = open_target(target or settings.target, loaded.show.config_path.parent, settings)
-        if target and isinstance(storage, LocalStorage):  # the config's own target was checked with it
-            _refuse_clashing_folder(loaded.show, target, storage.root)
+        if isinstance(storage, LocalStorage):
+            _refuse_clashing_folder(loaded.show, target or settings.target, storage.root)
         # Read before building, so a wrong bucket or key fails in a second rather than after tagging.
         recorded = publishing.read_manifest(storage, verify=verify, prune=prune)
         built = _build(loaded, build_cache)
@@ -207,10 +207,13 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
 
 
 def _refuse_clashing_folder(show: Show, target: str, folder: Path) -> None:
-    clash = config.folder_clash(folder, show.config_path.parent,
-                                {**config.show_folders(show), config.OUTPUT_FOLDER: show.output_dir})
+    """A folder target must be a folder of its own: not the producer's (which `check` also says of the
+    config's target), nor the build's output or the preview's, which builds rewrite."""
+    root = show.config_path.parent
+    clash = config.folder_clash(folder, root, {**config.show_folders(show), config.OUTPUT_FOLDER: show.output_dir,
+                                               "the preview's folder": root / PREVIEW_DIR})
     if clash:
-        raise StorageError(f"--target {target}: {clash}; publish to a folder of its own, such as file://public")
+        raise StorageError(f"publish target {target}: {clash}; publish to a folder of its own")
 
 
 def _ping_hub(hub: str, feed_url: str) -> None:

@@ -75,5 +75,5 @@ def _notes(date: datetime, chapters: Sequence[Chapter]) -> str:
 
 
 def _front_matter_text(source: Path) -> str:
-    text = source.read_text(encoding="utf-8", errors="replace")
+    text = source.read_text(encoding="utf-8-sig", errors="replace")  # as the build reads it
     return text.split("\n---", 1)[0] if text.startswith("---") else ""

@@ -46,9 +46,9 @@ def parse_target(target: str, base_dir: Path) -> Path | tuple[str, str]:
 
 def _local_path(target: str, base_dir: Path) -> Path:
     # file:///srv/show is absolute; file://public and file://./public are relative to the config.
-    if not target.startswith("file://"):  # file:/public made a folder named "file:"
+    if target[:7].lower() != "file://":  # file:/public made a folder named "file:"
         raise StorageError(f"publish target {target!r}: write file://public (two slashes) or file:///srv/podcast")
-    path = target.removeprefix("file://")
+    path = target[7:]
     if not path:
         raise StorageError(f"publish target {target!r}: no folder given; write file://public or file:///srv/podcast")
     return base_dir / path
