@@ -10,10 +10,10 @@ import hashlib
 import os
 import stat
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -140,6 +140,7 @@ def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None
     loaded = [episode for (source, stamp), key in zip(sources, keys)
               if (episode := _load_remembered(source, stamp, key, remembered.pop(key, None), report, cache, rules))]
     _check_unique_guids(loaded, report)
+    _check_slugs_differ_beyond_case(loaded, report)
     return sorted(loaded, key=Episode.order)
 
 
@@ -352,6 +353,9 @@ def _check_unique_guids(episodes: list[Episode], report: Report) -> None:
     for episode, first in _repeats(episodes, lambda e: e.guid):
         report.error(episode.source, "guid", f"{episode.guid!r} is already the GUID of {first.source}; "
                      f"give this episode its own, e.g. {uuid.uuid4()}")
+
+
+def _check_slugs_differ_beyond_case(episodes: list[Episode], report: Report) -> None:
     # On a disk that ignores case (macOS, Windows), both episodes' pages and audio would be written
     # to the same files; elsewhere, and in a bucket, they stay apart.
     for episode, first in _repeats(episodes, lambda e: e.slug.casefold()):

@@ -142,4 +142,3 @@ class Report:
         if fatal:
             raise InvalidInput(fatal, warnings_fatal=strict and bool(self.warnings),
                                warnings=[] if strict else self.warnings)
-
