@@ -101,6 +101,9 @@ def test_a_build_refused_while_tagging_names_the_tagged_copy(show: ShowCopy):
     (errno.ENOSPC, "; free some space on the disk written to, then run the command again"),
     (errno.EACCES, "; check that you may read and write there, or choose another folder, then run the command again"),
     (errno.EROFS, "; choose a folder on a writable file system, then run the command again"),
+    (errno.ENAMETOOLONG, "; shorten the name (an episode's folder, or a file named in its front matter), then run "
+                         "the command again"),
+    (errno.ESTALE, "; the network folder went away: mount it again, then run the command again"),
     (errno.EIO, ""),
 ])
 def test_each_refusal_says_what_to_do_when_there_is_something_to_do(number: int, fix: str):

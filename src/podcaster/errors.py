@@ -69,6 +69,9 @@ _OS_FIXES = {
     errno.EACCES: _MAY_ACCESS,
     errno.EPERM: _MAY_ACCESS,
     errno.EROFS: "choose a folder on a writable file system",
+    errno.ENAMETOOLONG: "shorten the name (an episode's folder, or a file named in its front matter)",
+    errno.ESTALE: "the network folder went away: mount it again",
+    errno.ENOTCONN: "the network folder is not connected: mount it again",
 }
 # The refusals that are the machine's, not podcaster's: named to the user without a traceback.
 # Any other OSError (a file podcaster itself expected, a broken pipe) may well be a bug.
