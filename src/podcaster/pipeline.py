@@ -247,8 +247,10 @@ def new_episode(config_path: Path, title: str, *, slug: str | None = None, recor
     (apps that showed the live item then know it as this episode) and the `[[live]]` entry goes.
     Everything is checked before anything is written, and the folder appears whole or not at all."""
     show = _load_config(config_path)
-    if from_live is not None and from_live not in {live.guid for live in show.podcasting.live}:
-        raise config_edit.unknown_stream(config_path, from_live)
+    if from_live is not None:
+        if from_live not in {live.guid for live in show.podcasting.live}:
+            raise config_edit.unknown_stream(config_path, from_live)
+        config_edit.find_live(config_path, from_live)
     title = title.strip()
     if slug is not None and slug != scaffold.slugify(slug):
         # Anything else could leave the episodes folder, or make a folder that discovery skips.
