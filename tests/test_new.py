@@ -198,3 +198,24 @@ def test_a_slug_that_is_not_a_plain_folder_name_is_refused(show: ShowCopy, slug)
     assert f"--slug {slug!r}: use lower-case letters, digits and hyphens only" in result.stderr
     assert sorted(p.name for p in (show.root / "episodes").iterdir()) == before
     assert not (show.root / "outside").exists()
+
+
+@pytest.mark.parametrize(("title", "slug"), [
+    ("नमस्ते दुनिया", "नमस्ते-दुनिया"),  # Devanagari vowel signs are marks, and part of the word
+    ("がんばって", "がんばって"),  # the dakuten stays on が and ば
+    ("أبو بكر", "أبو-بكر"),  # the hamza stays on the alif
+    ("Café au lait, Việt Nam!", "cafe-au-lait-viet-nam"),  # accents go from Latin letters only
+])
+def test_the_slug_keeps_every_scripts_letters_whole(show: ShowCopy, title, slug):
+    made = show.run("new", title, "--speaker", "Host")
+    assert made.exit_code == 0, made.output
+    assert (show.root / "episodes" / slug / "episode.md").is_file()
+    again = show.run("new", f"{title} again", "--speaker", "Host", "--slug", f"{slug}-2")
+    assert again.exit_code == 0, again.output  # the slug a title gives is accepted as --slug
+    assert (show.root / "episodes" / f"{slug}-2" / "episode.md").is_file()
+
+
+def test_a_slug_too_long_says_so(show: ShowCopy):
+    result = show.run("new", "A talk", "--speaker", "Host", "--slug", "a" * 81)
+    assert result.exit_code == 1
+    assert "--slug is 81 characters long; keep it to 80" in result.stderr

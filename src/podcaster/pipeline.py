@@ -252,6 +252,8 @@ def new_episode(config_path: Path, title: str, *, slug: str | None = None, recor
             raise config_edit.unknown_stream(config_path, from_live)
         config_edit.find_live(config_path, from_live)
     title = title.strip()
+    if slug is not None and len(slug) > scaffold.SLUG_LENGTH:
+        raise EpisodeError(f"--slug is {len(slug)} characters long; keep it to {scaffold.SLUG_LENGTH}")
     if slug is not None and slug != scaffold.slugify(slug):
         # Anything else could leave the episodes folder, or make a folder that discovery skips.
         raise EpisodeError(f"--slug {slug!r}: use lower-case letters, digits and hyphens only, "

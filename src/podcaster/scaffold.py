@@ -7,6 +7,7 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import groupby
 from pathlib import Path
 
 import yaml
@@ -16,15 +17,22 @@ from podcaster.errors import EpisodeError
 from podcaster import timecodes
 from podcaster.model import Chapter
 
+SLUG_LENGTH = 80
 
 
 def slugify(title: str) -> str:
     """A URL-safe folder name that keeps every script's letters: "Just Forgiving" -> "just-forgiving",
-    "الصفح الجميل" -> "الصفح-الجميل"; accents are dropped from Latin letters ("Café" -> "cafe")."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", without_marks).casefold())
-    return "-".join(words)[:80].strip("-")
+    "الصفح الجميل" -> "الصفح-الجميل", "नमस्ते दुनिया" -> "नमस्ते-दुनिया"; accents are dropped from Latin
+    letters only ("Café" -> "cafe"): elsewhere the marks are part of the letters (a vowel sign, a
+    hamza, a dakuten)."""
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFKD", title.casefold()):
+        if not (unicodedata.combining(ch) and kept and kept[-1].isascii()):
+            kept.append(ch)
+    text = unicodedata.normalize("NFC", "".join(kept))
+    # Runs of letters, digits and marks: Python's \w leaves out marks such as Devanagari vowel signs.
+    words = ("".join(run) for is_word, run in groupby(text, lambda ch: unicodedata.category(ch)[0] in "LNM") if is_word)
+    return "-".join(words)[:SLUG_LENGTH].strip("-")
 
 
 def next_number(episodes_dir: Path) -> int:
