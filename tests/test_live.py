@@ -144,3 +144,20 @@ def test_a_stream_podcaster_cannot_edit_leaves_no_episode_behind(show: ShowCopy)
     assert result.exit_code == 1
     assert "no [[live]] stream has guid 'inline-1'" in result.stderr
     assert not (show.root / "episodes" / "from-the-inline-stream").exists()
+
+
+def test_an_edit_keeps_the_configs_link_line_endings_and_permissions(show: ShowCopy):
+    # The config kept elsewhere and linked in, saved on Windows, readable by its owner only.
+    real = show.root / "config" / "show.toml"
+    real.parent.mkdir()
+    real.write_bytes(show.config.read_bytes().replace(b"\n", b"\r\n"))
+    real.chmod(0o600)
+    show.config.unlink()
+    show.config.symlink_to(real)
+    result = show.run("live", "Questions", "--start", "2030-01-10T20:00", "--url", "https://live.example.org/s.mp3")
+    assert result.exit_code == 0, result.output
+    assert show.config.is_symlink() and show.config.resolve() == real
+    data = real.read_bytes()
+    assert b"[[live]]\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    assert real.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in show.root.iterdir()) == ["config", "episodes", "podcast.toml"]  # nothing left over

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tomllib
 from dataclasses import replace
 from datetime import datetime
@@ -94,11 +95,35 @@ def _toml_value(value: str | datetime) -> str:
 
 
 def _replace(config_path: Path, text: str) -> None:
-    def write_and_check(partial: Path) -> None:
-        partial.write_text(text, encoding="utf-8")
-        report = Report()
-        config.load(partial, report)
-        if report.errors:
-            raise InvalidInput([replace(problem, path=config_path) for problem in report.errors])
+    """Put `text` (read with universal newlines) in place of the config, as an edit in place would: the
+    file a symlink names is the one replaced, and its line endings and permissions are kept."""
+    real = config_path.resolve()
+    newline = "\r\n" if b"\r\n" in real.read_bytes() else "\n"  # a file from Windows stays CRLF throughout
 
-    replace_atomically(config_path, write_and_check)
+    def write_and_check(partial: Path) -> None:
+        partial.write_text(text, encoding="utf-8", newline=newline)
+        shutil.copymode(real, partial)  # a config kept private (0600) because of its comments stays so
+        if partial.parent == config_path.parent.resolve():
+            _check(partial, config_path)
+        else:
+            _check_beside(config_path, text)
+
+    replace_atomically(real, write_and_check)
+
+
+def _check(copy: Path, config_path: Path) -> None:
+    report = Report()
+    config.load(copy, report)
+    if report.errors:
+        raise InvalidInput([replace(problem, path=config_path) for problem in report.errors])
+
+
+def _check_beside(config_path: Path, text: str) -> None:
+    """Check `text` as the config at `config_path`, a link to a file elsewhere: its paths are relative
+    to the link's folder, so a copy there is checked, and removed."""
+    copy = config_path.with_name(f".{config_path.stem}.check{config_path.suffix}")
+    try:
+        copy.write_text(text, encoding="utf-8")
+        _check(copy, config_path)
+    finally:
+        copy.unlink(missing_ok=True)
