@@ -219,3 +219,13 @@ def test_a_slug_too_long_says_so(show: ShowCopy):
     result = show.run("new", "A talk", "--speaker", "Host", "--slug", "a" * 81)
     assert result.exit_code == 1
     assert "--slug is 81 characters long; keep it to 80" in result.stderr
+
+
+def test_a_recording_without_audio_says_so(show: ShowCopy, tmp_path):
+    silent_video = tmp_path / "stream.mkv"
+    _ffmpeg("-f", "lavfi", "-i", "color=c=black:s=64x64:d=2", "-c:v", "ffv1", str(silent_video))
+    result = show.run("new", "No sound", "--speaker", "Host", "--recording", str(silent_video))
+    assert result.exit_code == 1
+    assert (f"{silent_video}: the recording has no audio stream (a video recorded without sound?); record or "
+            "export it with its audio and try again") in result.stderr
+    assert not (show.root / "episodes" / "no-sound").exists()

@@ -59,14 +59,20 @@ def run(args: Sequence[str], *, about: Path, on_progress: Callable[[float], None
 
 
 def duration_of(path: Path) -> float:
-    """The media's duration in seconds, as ffprobe reads it."""
+    """The media's duration in seconds, as ffprobe reads it; ToolFailed if it has no audio to take."""
     result = subprocess.run(
-        [require("ffprobe"), "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        [require("ffprobe"), "-v", "error", "-show_entries", "format=duration:stream=codec_type", "-of", "json",
+         str(path)],
         capture_output=True, text=True,
     )
     try:
-        return float(json.loads(result.stdout)["format"]["duration"])
+        probed = json.loads(result.stdout)
+        duration = float(probed["format"]["duration"])
     except (ValueError, KeyError, TypeError):
         message = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "no duration found"
         raise ToolFailed(f"{path}: ffmpeg cannot read this recording ({message}); "
                          "export it as WAV, FLAC, MP3 or MKV/MP4 and try again") from None
+    if not any(stream.get("codec_type") == "audio" for stream in probed.get("streams", [])):
+        raise ToolFailed(f"{path}: the recording has no audio stream (a video recorded without sound?); "
+                         "record or export it with its audio and try again")
+    return duration
