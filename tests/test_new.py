@@ -229,3 +229,11 @@ def test_a_recording_without_audio_says_so(show: ShowCopy, tmp_path):
     assert (f"{silent_video}: the recording has no audio stream (a video recorded without sound?); record or "
             "export it with its audio and try again") in result.stderr
     assert not (show.root / "episodes" / "no-sound").exists()
+
+
+def test_a_bad_csv_marker_is_named_by_its_line(tmp_path):
+    path = tmp_path / "markers.csv"
+    path.write_text("start,title\n00:00,Welcome\n\nabc,Questions\n", encoding="utf-8")
+    with pytest.raises(Exception) as error:
+        markers.read(path)
+    assert str(error.value.message).startswith(f"{path}: line 4: ")

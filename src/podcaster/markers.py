@@ -67,17 +67,19 @@ def _from_line(path: Path, number: int, line: str) -> Chapter:
 
 
 def _from_csv(path: Path, text: str) -> list[Chapter]:
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    if rows and rows[0] and rows[0][0].strip().lower() in ("start", "time", "timestamp"):
+    reader = csv.reader(io.StringIO(text))
+    # Numbered by line, as an editor shows them: the header and blank lines count.
+    rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    if rows and rows[0][1] and rows[0][1][0].strip().lower() in ("start", "time", "timestamp"):
         rows = rows[1:]
     chapters = []
-    for number, row in enumerate(rows, 1):
+    for number, row in rows:
         if len(row) < 2:
-            raise EpisodeError(f"{path}: row {number}: needs two columns, start and title")
+            raise EpisodeError(f"{path}: line {number}: needs two columns, start and title")
         start, title = row[0].strip(), row[1].strip()
         try:
             seconds = float(start) if re.fullmatch(r"\d+(\.\d+)?", start) else timecodes.parse(start)
         except ValueError as e:
-            raise EpisodeError(f"{path}: row {number}: {e}") from None
+            raise EpisodeError(f"{path}: line {number}: {e}") from None
         chapters.append(Chapter(seconds, title))
     return chapters
