@@ -205,6 +205,8 @@ def test_a_slug_that_is_not_a_plain_folder_name_is_refused(show: ShowCopy, slug)
     ("がんばって", "がんばって"),  # the dakuten stays on が and ば
     ("أبو بكر", "أبو-بكر"),  # the hamza stays on the alif
     ("Café au lait, Việt Nam!", "cafe-au-lait-viet-nam"),  # accents go from Latin letters only
+    ("❤️ Love, episode 1️⃣", "love-episode-1"),  # an emoji's variation selector and keycap go with it
+    ("Show™ № 5", "showtm-no-5"),  # decomposed to capitals, then folded
 ])
 def test_the_slug_keeps_every_scripts_letters_whole(show: ShowCopy, title, slug):
     made = show.run("new", title, "--speaker", "Host")
@@ -231,9 +233,13 @@ def test_a_recording_without_audio_says_so(show: ShowCopy, tmp_path):
     assert not (show.root / "episodes" / "no-sound").exists()
 
 
-def test_a_bad_csv_marker_is_named_by_its_line(tmp_path):
+@pytest.mark.parametrize("text", [
+    "start,title\n00:00,Welcome\n\nabc,Questions\n",  # the header and a blank line count
+    'start,title\n00:00,"Welcome,\nall"\nabc,"Questions\nand answers"\n',  # a quoted cell spans two lines
+])
+def test_a_bad_csv_marker_is_named_by_the_line_it_starts_on(tmp_path, text):
     path = tmp_path / "markers.csv"
-    path.write_text("start,title\n00:00,Welcome\n\nabc,Questions\n", encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(Exception) as error:
         markers.read(path)
     assert str(error.value.message).startswith(f"{path}: line 4: ")

@@ -7,11 +7,14 @@ checked by loading the result before it replaces the file: a bad edit leaves the
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import tempfile
 import tomllib
 from dataclasses import replace
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 
 from podcaster import config
@@ -49,7 +52,11 @@ def remove_live(config_path: Path, guid: str) -> None:
 def find_live(config_path: Path, guid: str) -> None:
     """Raise unless the `[[live]]` table with this guid can be edited: checked before `new --from-live`
     makes anything, so a stream it cannot remove never leaves a new episode behind."""
-    _live_block(config_path, config_path.read_text(encoding="utf-8").splitlines(keepends=True), guid)
+    try:
+        _live_block(config_path, config_path.read_text(encoding="utf-8").splitlines(keepends=True), guid)
+    except ConfigError:
+        raise ConfigError(f"{config_path}: the stream {guid!r} is not written as a [[live]] table of its own, "
+                          "the form podcaster edits; write it as one (see \"Livestreams\" in the README)") from None
 
 
 def _live_block(config_path: Path, lines: list[str], guid: str) -> tuple[int, int]:
@@ -60,16 +67,37 @@ def _live_block(config_path: Path, lines: list[str], guid: str) -> tuple[int, in
             continue
         table, end = _table_after(lines, start)
         if table is not None and table.get("guid") == guid:
-            while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
-                end -= 1
-            return start, end
+            return start, _without_next_tables_lead_in(lines, start, end)
     raise unknown_stream(config_path, guid)
+
+
+def _without_next_tables_lead_in(lines: list[str], start: int, end: int) -> int:
+    """Where the table from `start` ends once the blank lines and comments that open the next table
+    are left to it: from the first blank line after which only blank lines and comments follow. A
+    comment right under the table's last key stays with it, and no cut is made inside a multi-line
+    string (whose lines may look like comments)."""
+    only_lead_in_from = end
+    while only_lead_in_from > start + 1 and _is_blank_or_comment(lines[only_lead_in_from - 1]):
+        only_lead_in_from -= 1
+    for cut in range(only_lead_in_from, end):
+        if lines[cut].strip():
+            continue
+        try:  # only blank lines and comments are left out, so it parses unless cut inside a string
+            tomllib.loads("".join(lines[start + 1:cut]))
+        except tomllib.TOMLDecodeError:
+            continue
+        return cut
+    return end
+
+
+def _is_blank_or_comment(line: str) -> bool:
+    return not line.strip() or line.lstrip().startswith("#")
 
 
 def _table_after(lines: list[str], header: int) -> tuple[dict | None, int]:
     """The table whose header is at line `header`, and where it ends: at the first line after it that
     looks like a table header and is one (a line of a multi-line string may look like one too)."""
-    candidates = [i for i in range(header + 1, len(lines)) if _TABLE_HEADER.match(lines[i])] + [len(lines)]
+    candidates = chain((i for i in range(header + 1, len(lines)) if _TABLE_HEADER.match(lines[i])), [len(lines)])
     for end in candidates:
         try:
             return tomllib.loads("".join(lines[header + 1:end])), end
@@ -98,11 +126,13 @@ def _replace(config_path: Path, text: str) -> None:
     """Put `text` (read with universal newlines) in place of the config, as an edit in place would: the
     file a symlink names is the one replaced, and its line endings and permissions are kept."""
     real = config_path.resolve()
-    newline = "\r\n" if b"\r\n" in real.read_bytes() else "\n"  # a file from Windows stays CRLF throughout
+    first_line = real.read_bytes().split(b"\n", 1)[0]
+    newline = "\r\n" if first_line.endswith(b"\r") else "\n"  # a file from Windows stays CRLF
 
     def write_and_check(partial: Path) -> None:
+        partial.touch()
+        shutil.copymode(real, partial)  # before the text goes in: a config kept private (0600) stays so
         partial.write_text(text, encoding="utf-8", newline=newline)
-        shutil.copymode(real, partial)  # a config kept private (0600) because of its comments stays so
         if partial.parent == config_path.parent.resolve():
             _check(partial, config_path)
         else:
@@ -121,9 +151,12 @@ def _check(copy: Path, config_path: Path) -> None:
 def _check_beside(config_path: Path, text: str) -> None:
     """Check `text` as the config at `config_path`, a link to a file elsewhere: its paths are relative
     to the link's folder, so a copy there is checked, and removed."""
-    copy = config_path.with_name(f".{config_path.stem}.check{config_path.suffix}")
+    descriptor, name = tempfile.mkstemp(prefix=f".{config_path.stem}.check-", suffix=config_path.suffix,
+                                        dir=config_path.parent)  # a name of its own, readable by its owner only
+    copy = Path(name)
     try:
-        copy.write_text(text, encoding="utf-8")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+            f.write(text)
         _check(copy, config_path)
     finally:
         copy.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ import csv
 import io
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from podcaster import timecodes
@@ -66,10 +67,20 @@ def _from_line(path: Path, number: int, line: str) -> Chapter:
                        "write `HH:MM:SS Title`, an Audacity label line, or use a .csv file")
 
 
-def _from_csv(path: Path, text: str) -> list[Chapter]:
+def _numbered_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV row with the line it starts on, as an editor shows it: the header and blank lines
+    count, and a quoted cell may span lines."""
     reader = csv.reader(io.StringIO(text))
-    # Numbered by line, as an editor shows them: the header and blank lines count.
-    rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    while True:
+        line = reader.line_num + 1
+        try:
+            yield line, next(reader)
+        except StopIteration:
+            return
+
+
+def _from_csv(path: Path, text: str) -> list[Chapter]:
+    rows = [(line, row) for line, row in _numbered_rows(text) if any(cell.strip() for cell in row)]
     if rows and rows[0][1] and rows[0][1][0].strip().lower() in ("start", "time", "timestamp"):
         rows = rows[1:]
     chapters = []

@@ -25,14 +25,23 @@ def slugify(title: str) -> str:
     "الصفح الجميل" -> "الصفح-الجميل", "नमस्ते दुनिया" -> "नमस्ते-दुनिया"; accents are dropped from Latin
     letters only ("Café" -> "cafe"): elsewhere the marks are part of the letters (a vowel sign, a
     hamza, a dakuten)."""
+    # Decomposed before and after casefolding: "™" decomposes to capitals, and casefolding may compose.
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", title).casefold())
     kept: list[str] = []
-    for ch in unicodedata.normalize("NFKD", title.casefold()):
-        if not (unicodedata.combining(ch) and kept and kept[-1].isascii()):
-            kept.append(ch)
-    text = unicodedata.normalize("NFC", "".join(kept))
+    for ch in text:
+        # A mark stays on a letter of another script; on a Latin letter (an accent), on a symbol
+        # (an emoji's variation selector) or at the start of a word, it goes.
+        if unicodedata.category(ch)[0] == "M" and not (kept and not kept[-1].isascii() and _is_word_char(kept[-1])):
+            continue
+        kept.append(ch)
     # Runs of letters, digits and marks: Python's \w leaves out marks such as Devanagari vowel signs.
-    words = ("".join(run) for is_word, run in groupby(text, lambda ch: unicodedata.category(ch)[0] in "LNM") if is_word)
+    words = ("".join(run) for is_word, run in groupby(unicodedata.normalize("NFC", "".join(kept)), _is_word_char)
+             if is_word)
     return "-".join(words)[:SLUG_LENGTH].strip("-")
+
+
+def _is_word_char(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LNM"
 
 
 def next_number(episodes_dir: Path) -> int:
