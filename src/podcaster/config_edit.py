@@ -56,7 +56,8 @@ def find_live(config_path: Path, guid: str) -> None:
         _live_block(config_path, config_path.read_text(encoding="utf-8").splitlines(keepends=True), guid)
     except ConfigError:
         raise ConfigError(f"{config_path}: the stream {guid!r} is not written as a [[live]] table of its own, "
-                          "the form podcaster edits; write it as one (see \"Livestreams\" in the README)") from None
+                          "the form podcaster edits; write it as one (see \"Announcing the stream while it is "
+                          "live\" in the README)") from None
 
 
 def _live_block(config_path: Path, lines: list[str], guid: str) -> tuple[int, int]:
