@@ -169,3 +169,13 @@ def test_a_stream_table_is_edited_in_place_whatever_its_strings_hold(show: ShowC
     assert "# Ways to support the show.\n[[funding]]\n" in text
     config = tomllib.loads(text)
     assert "live" not in config and {"url": "https://example.org/support", "text": "Support us"} in config["funding"]
+
+
+def test_a_config_without_a_final_newline_takes_the_new_status(show: ShowCopy):
+    show.config.write_text(show.config.read_text(encoding="utf-8") + LIVE_STREAM.rstrip("\n"), encoding="utf-8")
+    guid = "0f6d1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+    result = show.run("live", "--guid", guid, "--status", "live")
+    assert result.exit_code == 0, result.output
+    live = tomllib.loads(show.config.read_text(encoding="utf-8"))["live"]
+    assert [(stream["guid"], stream["status"]) for stream in live] == [(guid, "live")]
+    assert live[0]["summary"] == "An hour of listeners' questions at the end of the series."

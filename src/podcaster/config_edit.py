@@ -37,6 +37,8 @@ def set_live_fields(config_path: Path, guid: str, fields: dict[str, str | dateti
     lines = config_path.read_text(encoding="utf-8").splitlines(keepends=True)
     start, end = _live_block(config_path, lines, guid)
     block = [line for line in lines[start:end] if _key_of(line) not in fields]
+    if not block[-1].endswith("\n"):  # the file's last line, without a newline: the new keys start their own
+        block[-1] += "\n"
     block += [f"{key} = {_toml_value(value)}\n" for key, value in fields.items()]
     rest = lines[end:]
     _replace(config_path, "".join(lines[:start] + block + (["\n"] if rest and rest[0].strip() else []) + rest))
