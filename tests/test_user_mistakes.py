@@ -22,6 +22,16 @@ def _errors(result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
 
 
+def _refused_by_each(show: ShowCopy, commands: list[list[str]], field: str, says: list[str]) -> None:
+    """Each of `commands` fails with an error on the config's `field` that says all of `says`."""
+    for command in commands:
+        result = show.run(*command)
+        assert result.exit_code == 1, result.output
+        lines = _errors(result)
+        assert any(line.startswith(f"Error: {show.config}: {field}: ") and all(part in line for part in says)
+                   for line in lines), (command, lines)
+
+
 def _digests(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -46,12 +56,8 @@ def test_an_output_folder_among_the_producers_files_is_refused_and_nothing_is_to
     before = _digests(show.root / "episodes")
     (show.root / "podcast.toml").write_text(
         (show.root / "podcast.toml").read_text(encoding="utf-8") + f'\n[paths]\noutput = "{output}"\n', encoding="utf-8")
-    for command in ("check", "build", "publish"):
-        result = show.run(command)
-        assert result.exit_code == 1, result.output
-        lines = _errors(result)
-        assert any(line.startswith(f"Error: {show.config}: paths.output: ") and says in line
-                   and 'set it to a folder of its own, such as "feed"' in line for line in lines), lines
+    _refused_by_each(show, [["check"], ["build"], ["publish"]], "paths.output",
+                     [says, 'set it to a folder of its own, such as "feed"'])
     assert _digests(show.root / "episodes") == before
     assert not (show.root / "public").exists()
 
@@ -68,11 +74,7 @@ def test_an_output_folder_among_the_producers_files_is_refused_and_nothing_is_to
 def test_check_refuses_a_target_that_publish_must_not_or_cannot_use(show: ShowCopy, target: str, says: str):
     show.edit("podcast.toml", 'target = "file://public"', f'target = "{target}"')
     before = _digests(show.root / "episodes")
-    for command in (["check"], ["publish", "--prune"]):
-        result = show.run(*command)
-        assert result.exit_code == 1
-        assert any(line.startswith(f"Error: {show.config}: publish.target: ") and says in line
-                   for line in _errors(result))
+    _refused_by_each(show, [["check"], ["publish", "--prune"]], "publish.target", [says])
     assert _digests(show.root / "episodes") == before
     assert not (show.root / "file:").exists()
 
