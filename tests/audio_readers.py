@@ -18,7 +18,9 @@ FORMATS = ("mp3", "m4a", "opus", "ogg", "flac")  # the extensions of the tiny re
 @dataclass(frozen=True)
 class Probed:
     tags: dict[str, str]  # the container's and the audio stream's tags, names in lower case
-    chapters: list[tuple[float, float, str]]  # (start, end, title), in time order
+    # (start, end, title) in the order ffprobe lists them, which is the order players built on
+    # ffmpeg show them in: for MP3, the order of the CHAP frames, whatever the table of contents says.
+    chapters: list[tuple[float, float, str]]
     cover_streams: int  # attached pictures
     duration: float
 
@@ -31,8 +33,8 @@ def ffprobe(path: Path) -> Probed:
     tags = {key.lower(): value for key, value in report["format"].get("tags", {}).items()}
     # Ogg keeps its comments on the stream; the container has none.
     tags.update({key.lower(): value for key, value in audio_stream.get("tags", {}).items()})
-    chapters = sorted((float(c["start_time"]), float(c["end_time"]), c.get("tags", {}).get("title", ""))
-                      for c in report["chapters"])
+    chapters = [(float(c["start_time"]), float(c["end_time"]), c.get("tags", {}).get("title", ""))
+                for c in report["chapters"]]
     covers = sum(1 for s in report["streams"] if s.get("disposition", {}).get("attached_pic"))
     return Probed(tags, chapters, covers, float(report["format"]["duration"]))
 

@@ -87,6 +87,7 @@ def plan(path: Path, tags: Tags, pictures: Pictures) -> Retagging:
         # The frames podcaster does not manage are converted as mutagen converts them.
         id3.update_to_v23() if version == 3 else id3.update_to_v24()
         id3.save(path, v2_version=version)
+        _put_chapters_in_time_order(path)  # ours, or the recording's own that a save would scramble
 
     return Retagging(changes, write)
 
@@ -170,6 +171,57 @@ def _chapter_frames(tags: Tags, pictures: Pictures) -> list[Frame]:
     frames.append(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                        child_element_ids=ids, sub_frames=[_text(TIT2, "Chapters")]))
     return frames
+
+
+def _put_chapters_in_time_order(path: Path) -> None:
+    """Reorder the CHAP frames of the ID3v2 tag at the start of `path` by start time, among themselves.
+
+    mutagen writes frames by size (quodlibet/mutagen#506), and players built on ffmpeg list the
+    chapters in the order of their frames, whatever the table of contents says. The frames only
+    swap places, so the tag keeps its size and the audio after it is neither moved nor touched."""
+    with open(path, "r+b") as file:
+        header = file.read(_HEADER_SIZE)
+        # An unsynchronised tag or an extended header mutagen does not write: left as it is.
+        if len(header) < _HEADER_SIZE or not header.startswith(b"ID3") or header[5] & 0xC0:
+            return
+        body = file.read(_syncsafe(header[6:10]))
+        frames = _frame_spans(body, header[3])
+        chapters = [span for span in frames if body[span[0]:span[0] + 4] == b"CHAP"]
+        ordered = sorted(chapters, key=lambda span: _chapter_start(body, span))
+        if ordered == chapters or not frames:
+            return
+        by_time = iter(ordered)
+        region = b"".join(body[slice(*(next(by_time) if span in chapters else span))] for span in frames)
+        file.seek(_HEADER_SIZE + frames[0][0])
+        file.write(region)
+
+
+_HEADER_SIZE = 10  # of the tag, and of each frame
+
+
+def _syncsafe(data: bytes) -> int:
+    return sum((byte & 0x7F) << (7 * (len(data) - 1 - index)) for index, byte in enumerate(data))
+
+
+def _frame_spans(body: bytes, major_version: int) -> list[tuple[int, int]]:
+    """(start, end) of each frame in the tag's `body`, up to the padding."""
+    spans, position = [], 0
+    while position + _HEADER_SIZE <= len(body) and body[position] != 0:
+        size_bytes = body[position + 4:position + 8]
+        size = _syncsafe(size_bytes) if major_version == 4 else int.from_bytes(size_bytes, "big")
+        end = position + _HEADER_SIZE + size
+        if end > len(body):
+            return []  # not a tag as mutagen writes it: nothing is moved
+        spans.append((position, end))
+        position = end
+    return spans
+
+
+def _chapter_start(body: bytes, span: tuple[int, int]) -> int:
+    """A CHAP frame's start time in ms: the 4 bytes after its element ID and the ID's terminating zero."""
+    data = span[0] + _HEADER_SIZE
+    after_id = body.index(b"\0", data, span[1]) + 1
+    return int.from_bytes(body[after_id:after_id + 4], "big")
 
 
 FORMAT = Format(name="MP3", extensions=(".mp3",), mime_type="audio/mpeg", matches=matches, probe=probe,
