@@ -267,6 +267,20 @@ def test_episodes_sharing_a_cover_get_the_same_pictures_and_an_edited_cover_its_
     _same_as_a_fresh_build(show)
 
 
+def test_the_scratch_folder_a_killed_build_left_goes_and_a_running_builds_stays(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    abandoned, running = show.output / ".podcaster-pictures-killed", show.output / ".podcaster-pictures-running"
+    for scratch in (abandoned, running):
+        scratch.mkdir()
+        (scratch / "0.part").write_bytes(b"RIFF half a picture")
+    two_hours_ago = os.stat(abandoned).st_mtime - 2 * 3600
+    os.utime(abandoned, (two_hours_ago, two_hours_ago))
+    assert show.run("build").exit_code == 0
+    assert not abandoned.exists()
+    assert (running / "0.part").read_bytes() == b"RIFF half a picture"
+    assert [p.name for p in show.output.glob(".podcaster-pictures-*")] == [running.name]  # its own is gone
+
+
 def test_a_picture_is_made_from_its_own_cover_when_a_shared_one_changed_while_queued(tmp_path: Path):
     # Two covers with the same bytes are queued as one job; the first is edited before the job
     # runs. Each picture must still show its own cover as it is now.

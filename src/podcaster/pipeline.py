@@ -478,7 +478,8 @@ class _SiteImages:
         self.made: dict[str, tuple[Future, Path]] = {}
         self._workers = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
         writer.root.mkdir(parents=True, exist_ok=True)
-        self._scratch = Path(tempfile.mkdtemp(prefix=".podcaster-pictures-", dir=writer.root))
+        _remove_abandoned_scratch(writer.root)
+        self._scratch = Path(tempfile.mkdtemp(prefix=_SCRATCH_PREFIX, dir=writer.root))
 
     def __enter__(self) -> _SiteImages:
         try:
@@ -535,6 +536,22 @@ class _SiteImages:
         made, path = self.made[image.key]
         made.result()
         os.replace(path, partial)
+
+
+_SCRATCH_PREFIX = ".podcaster-pictures-"
+# A build that was killed leaves its scratch folder behind (an interrupted one removes it). A
+# build still running touched its own minutes ago at most: an hour untouched, it is abandoned.
+_ABANDONED_AFTER_SECONDS = 3600
+
+
+def _remove_abandoned_scratch(folder: Path) -> None:
+    for scratch in folder.glob(f"{_SCRATCH_PREFIX}*"):
+        try:
+            abandoned = time.time() - scratch.stat().st_mtime > _ABANDONED_AFTER_SECONDS and scratch.is_dir()
+        except OSError:
+            continue
+        if abandoned:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _picture_alone(image: pages.SiteImage) -> bytes:
