@@ -184,6 +184,17 @@ def test_unreadable_marker_line_is_named(tmp_path):
                                         "an Audacity label line, or use a .csv file")
 
 
+def test_markers_at_the_same_time_keep_the_later_line_and_say_so(show: ShowCopy, recordings, tmp_path):
+    chat = tmp_path / "chat.txt"
+    chat.write_text("00:00:00 Welcome\n00:00:08 Questions\n00:00:08 Questions from chat\n", encoding="utf-8")
+    result = show.run("new", "Double press", "--speaker", "Host", "--recording", str(recordings["speech"]),
+                      "--markers", str(chat))
+    assert result.exit_code == 0, result.output
+    assert [c["title"] for c in _front_matter(show.episode("double-press"))["chapters"]] == ["Welcome", "Questions from chat"]
+    assert (f"Warning: {chat}: markers 'Questions' and 'Questions from chat' are both at 00:08, and a chapter needs a "
+            "start of its own; kept 'Questions from chat', the later line") in result.stderr
+
+
 def test_markers_in_the_trimmed_lead_in_move_to_zero():
     moved = markers.shifted([Chapter(0, "Pre-show"), Chapter(1.0, "Intro"), Chapter(5.0, "Talk"), Chapter(50, "Late")],
                             by=1.75, duration=20)

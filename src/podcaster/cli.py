@@ -39,7 +39,10 @@ class _EchoHandler(logging.Handler):
         self.all_to_stderr = all_to_stderr
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(record.getMessage(), err=self.all_to_stderr or record.levelno >= logging.WARNING)
+        if record.levelno >= logging.WARNING:
+            click.echo(f"Warning: {record.getMessage()}", err=True)  # as the warnings of a check read
+        else:
+            click.echo(record.getMessage(), err=self.all_to_stderr)
 
 
 def _setup_logging(verbosity: int, *, all_to_stderr: bool = False) -> None:

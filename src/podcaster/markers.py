@@ -34,7 +34,11 @@ def read(path: Path) -> list[Chapter]:
         chapters = [_from_line(path, number, line) for number, line in lines]
     if not chapters:
         raise EpisodeError(f"{path}: no markers found; write one per line, like `00:12:30 Questions`")
-    return sorted(chapters, key=lambda c: c.start)
+    kept, replaced = _latest_per_start(sorted(chapters, key=lambda c: c.start))
+    for earlier, later in replaced:
+        log.warning("%s: markers %r and %r are both at %s, and a chapter needs a start of its own; kept %r, the later "
+                    "line", path, earlier.title, later.title, timecodes.format_clock(later.start), later.title)
+    return kept
 
 
 def shifted(chapters: list[Chapter], by: float, duration: float) -> tuple[Chapter, ...]:
@@ -46,13 +50,22 @@ def shifted(chapters: list[Chapter], by: float, duration: float) -> tuple[Chapte
         log.warning("marker %r at %s is after the end of the trimmed audio; left out", late.title,
                     timecodes.format_clock(late.start))
     moved = [Chapter(max(0.0, c.start - by), c.title, c.url, c.image) for c in chapters if c.start - by < duration]
+    # Several markers before the cut: the latest is the one in force at 0.
+    return tuple(_latest_per_start(moved)[0])
+
+
+def _latest_per_start(chapters: list[Chapter]) -> tuple[list[Chapter], list[tuple[Chapter, Chapter]]]:
+    """`chapters` (in time order) with only the last of those that start at the same time; and the
+    pairs (dropped, kept instead)."""
     kept: list[Chapter] = []
-    for chapter in moved:
+    replaced: list[tuple[Chapter, Chapter]] = []
+    for chapter in chapters:
         if kept and kept[-1].start == chapter.start:
-            kept[-1] = chapter  # several markers before the cut: the latest is the one in force at 0
+            replaced.append((kept[-1], chapter))
+            kept[-1] = chapter
         else:
             kept.append(chapter)
-    return tuple(kept)
+    return kept, replaced
 
 
 def _from_line(path: Path, number: int, line: str) -> Chapter:

@@ -225,7 +225,7 @@ def _ping_hub(hub: str, feed_url: str) -> None:
     try:
         websub.ping(hub, feed_url)
     except StorageError as e:
-        log.warning("Warning: %s; the feed is published, and apps will see it at their next poll", e.message)
+        log.warning("%s; the feed is published, and apps will see it at their next poll", e.message)
         return
     log.info("told the WebSub hub %s that the feed changed", hub)
 

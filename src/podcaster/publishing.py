@@ -90,7 +90,7 @@ def read_manifest(storage: Storage, *, verify: bool, prune: bool) -> Manifest | 
         if not verify:
             raise ManifestUnreadable(f"{e.message}; run `podcaster publish --verify` to check every file "
                                      "against the target and write a new one") from e
-        log.warning("Warning: %s; checking every file against the target instead", e.message)
+        log.warning("%s; checking every file against the target instead", e.message)
         return None
     if prune and recorded is None:
         raise StorageError(f"{storage.description} has no publish manifest, so --prune cannot tell "
