@@ -95,6 +95,39 @@ def test_a_bad_announcement_leaves_the_config_untouched(show: ShowCopy):
     assert show.config.read_text(encoding="utf-8") == before
 
 
+def test_a_stream_whose_address_does_not_say_its_type_needs_one(show: ShowCopy):
+    before = show.config.read_text(encoding="utf-8")
+    result = show.run("live", "Icecast", "--start", "2030-01-10T20:00", "--url", "https://radio.example.org/live")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: --url https://radio.example.org/live: its address does not say what kind of stream it is; give its "
+        "type with --type, e.g. audio/mpeg (an Icecast or Shoutcast MP3 stream), audio/aac, or application/x-mpegURL "
+        "(HLS, a .m3u8 playlist)")
+    assert show.config.read_text(encoding="utf-8") == before
+    given = show.run("live", "Icecast", "--start", "2030-01-10T20:00", "--url", "https://radio.example.org/live",
+                     "--type", "audio/aac")
+    assert given.exit_code == 0, given.output
+    assert tomllib.loads(show.config.read_text(encoding="utf-8"))["live"][-1]["stream_type"] == "audio/aac"
+
+
+def test_an_hls_stream_is_announced_as_a_playlist(show: ShowCopy):
+    result = show.run("live", "HLS", "--start", "2030-01-10T20:00",
+                      "--url", "https://live.example.org/hls/index.m3u8?token=abc", "--publish")
+    assert result.exit_code == 0, result.output
+    item = etree.parse(str(show.published / "feed.xml")).find(f".//{{{PODCAST}}}liveItem")
+    assert item.find("enclosure").get("type") == "application/x-mpegURL"
+
+
+@pytest.mark.parametrize("stream_type", ["mpeg", "application/octet-stream", "audio/"])
+def test_a_stream_type_that_is_no_playable_type_is_refused(show: ShowCopy, stream_type):
+    show.config.write_text(show.config.read_text(encoding="utf-8")
+                           + LIVE_STREAM.replace('"audio/mpeg"', f'"{stream_type}"'), encoding="utf-8")
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert (f"Error: {show.config}: live[1].stream_type: {stream_type!r} does not tell an app what it would play; use "
+            "the stream's own type, e.g. audio/mpeg (an Icecast or Shoutcast MP3 stream)") in result.stderr
+
+
 def test_an_episode_from_an_unknown_stream_is_refused_before_anything_is_written(show: ShowCopy):
     result = show.run("new", "From nowhere", "--speaker", "Host", "--from-live", "no-such-guid")
     assert result.exit_code == 1

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from podcaster import apple, languages, podcasting
+from podcaster import apple, languages, mediatypes, podcasting
 from podcaster.errors import Report, StorageError
 from podcaster.model import (
     ENCODE_FORMATS, MEDIA_CACHE_CONTROL, PAGES_CACHE_CONTROL, EncodingSettings, FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting,
@@ -64,6 +64,9 @@ class Option:
 def _url_option(key: str, doc: str, example: str = '"https://example.org/"', required: bool = False) -> Option:
     return Option(key, str, doc, example, required=required)
 
+
+# A media type (type/subtype), but not application/octet-stream: "some bytes" is no stream an app can play.
+_PLAYABLE_TYPE = re.compile(r"(?!application/octet-stream$)[a-z0-9][\w.+-]*/[a-z0-9][\w.+-]*", re.IGNORECASE)
 
 _LOCATION_DOC = "(podcast:location)"
 LOCATION_FIELDS = ("name", "geo", "osm")
@@ -604,6 +607,10 @@ def _check_podcasting(values: dict[str, Any], config_path: Path, report: Report)
     for position, entry in enumerate(values["live"], 1):
         if entry["start"] and entry["end"] and entry["end"] <= entry["start"]:
             report.error(config_path, f"live[{position}].end", "is not after its start; fix one of them")
+        if entry["stream_type"] and not _PLAYABLE_TYPE.fullmatch(entry["stream_type"]):
+            report.error(config_path, f"live[{position}].stream_type",
+                         f"{entry['stream_type']!r} does not tell an app what it would play; use the stream's own "
+                         f"type, e.g. {mediatypes.STREAM_TYPE_EXAMPLES}")
 
 
 def _check_value(values: dict[str, Any], config_path: Path, report: Report) -> None:

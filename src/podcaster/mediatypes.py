@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 CONTENT_TYPES = {
     ".mp3": "audio/mpeg",
@@ -62,3 +63,18 @@ def is_page(key: str) -> bool:
     """What a browser opens or a page pulls in: HTML, its stylesheet and scripts, the sitemap, robots.txt."""
     kind = content_type(key).split(";")[0]
     return kind in ("text/html", "text/css", "text/javascript", "text/plain", "application/xml")
+
+
+# A livestream is audio, or an HLS playlist of it.
+_PLAYLIST_TYPES = {".m3u8": "application/x-mpegURL"}
+# What `live --type` and `stream_type` suggest when the URL does not tell.
+STREAM_TYPE_EXAMPLES = ("audio/mpeg (an Icecast or Shoutcast MP3 stream), audio/aac, "
+                        "or application/x-mpegURL (HLS, a .m3u8 playlist)")
+
+
+def stream_type(url: str) -> str | None:
+    """The type of the livestream at `url` by its path's extension (a query string is no part of
+    it); None when the extension does not say."""
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    guessed = _PLAYLIST_TYPES.get(suffix) or CONTENT_TYPES.get(suffix, "")
+    return guessed if guessed in _PLAYLIST_TYPES.values() or guessed.startswith("audio/") else None

@@ -24,7 +24,7 @@ from podcaster import (
     recording, scaffold,
 )
 from podcaster.cache import BuildCache
-from podcaster.errors import ArtworkError, EpisodeError, Problem, Report, StorageError
+from podcaster.errors import ArtworkError, ConfigError, EpisodeError, Problem, Report, StorageError
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, notes, pages
 from podcaster.render.templates import Templates, default_templates_dir
@@ -297,10 +297,16 @@ def announce_live(config_path: Path, title: str, *, start: datetime, stream_url:
                   end: datetime | None = None, stream_type: str | None = None, summary: str | None = None) -> str:
     """Add a pending `[[live]]` stream to the config; returns its new GUID."""
     show = _load_config(config_path)
+    stream_type = stream_type or mediatypes.stream_type(stream_url)
+    # An address that is no URL at all is reported as the config's check reports it.
+    if stream_type is None and config.is_http_url(stream_url):
+        raise ConfigError(f"--url {stream_url}: its address does not say what kind of stream it is; give its type "
+                          f"with --type, e.g. {mediatypes.STREAM_TYPE_EXAMPLES}")
     guid = str(uuid.uuid4())
     fields: dict[str, str | datetime] = {
         "guid": guid, "title": title.strip(), "status": "pending", "start": _aware(start, show),
-        "stream_url": stream_url, "stream_type": stream_type or mediatypes.content_type(stream_url).split(";")[0],
+        # Without a type, the address is no URL, and the check of the edit refuses it before it is written.
+        "stream_url": stream_url, "stream_type": stream_type or "audio/mpeg",
         # The show's own live page (written while a stream is pending or live) unless one is given.
         "page_url": page_url or Layout.of(show).url(LIVE_DIR_KEY),
     }
