@@ -326,7 +326,8 @@ def new(options: Options, title: str, slug: str | None, recording_path: Path | N
               help="When it is planned to end (or, with --status ended, when it did).")
 @click.option("--url", "stream_url", metavar="URL", help="The stream itself, e.g. https://live.example.org/stream.mp3.")
 @click.option("--page", "page_url", metavar="URL", help="A page any browser can follow it on (default: the website).")
-@click.option("--type", "stream_type", metavar="MIME", help="The stream's type (default: from the URL).")
+@click.option("--type", "stream_type", metavar="MIME", help="The stream's type, e.g. audio/mpeg (default: from the URL's extension, "
+                                                          "such as .mp3 or .m3u8; needed when it has none).")
 @click.option("--summary", help="What the stream is about.")
 @click.option("--guid", metavar="GUID", help="With --status: the announced stream to move along.")
 @click.option("--status", type=click.Choice(["live", "ended"]), help="Mark the stream --guid as live, or ended.")
