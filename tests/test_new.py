@@ -80,6 +80,9 @@ def test_new_scaffolds_the_next_episode_in_the_shows_time_zone(show: ShowCopy):
     written = datetime.fromisoformat(meta["date"])
     assert written.utcoffset().total_seconds() in (-5 * 3600, -4 * 3600)  # Toronto, winter or summer
     assert abs((written - datetime.now(timezone.utc)).total_seconds()) < 60
+    # Nothing says it was a livestream: the draft does not claim so.
+    assert meta["summary"] == f"Forgiveness and the Heart, published on {written:%-d %B %Y}."
+    assert source.read_text(encoding="utf-8").endswith(f"---\n\nPublished on {written:%-d %B %Y}.\n")
 
 
 def test_new_never_overwrites(show: ShowCopy):
@@ -138,6 +141,7 @@ def test_markers_shift_with_the_trimmed_silence_and_reach_the_published_audio(sh
                       "--markers", str(chat), "--publish")
     assert result.exit_code == 0, result.output
     meta = _front_matter(show.episode("after-the-stream"))
+    assert meta["summary"].startswith("After the stream, recorded live on ")
     trimmed = LEAD_SILENCE - recording.SILENCE_PAD_SECONDS
     starts = [markers.timecodes.parse(str(c["start"])) for c in meta["chapters"]]
     assert [c["title"] for c in meta["chapters"]] == ["Waiting to start", "Welcome", "The most hopeful verse"]

@@ -284,7 +284,7 @@ def new_episode(config_path: Path, title: str, *, slug: str | None = None, recor
         scaffold.create(staging, title=title, date=date, number=number, speakers=speakers,
                         audio_name=audio_files[0].name if audio_files else "episode.mp3",
                         alternates=[f.name for f in audio_files[1:]], summary=summary, chapters=chapters,
-                        guid=from_live)
+                        guid=from_live, live=recording_path is not None or from_live is not None)
         staging.rename(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -56,8 +56,9 @@ def next_number(episodes_dir: Path) -> int:
 
 def create(folder: Path, *, title: str, date: datetime, number: int, speakers: Sequence[str], audio_name: str,
            alternates: Sequence[str] = (), summary: str | None = None, chapters: Sequence[Chapter] = (),
-           guid: str | None = None) -> Path:
-    """Write `folder/episode.md`; never over an existing one."""
+           guid: str | None = None, live: bool = False) -> Path:
+    """Write `folder/episode.md`; never over an existing one. `live`: it comes from a livestream
+    (a recording of one, or an announced stream)."""
     front_matter = {
         "title": title,
         "date": date.isoformat(timespec="seconds"),
@@ -65,7 +66,7 @@ def create(folder: Path, *, title: str, date: datetime, number: int, speakers: S
         "guid": guid or str(uuid.uuid4()),
         "number": number,
         "speakers": list(speakers),
-        "summary": summary or f"{title}, recorded live on {date:%-d %B %Y}.",
+        "summary": summary or f"{title}, {_origin(live, date)}.",
         "audio": audio_name,
     }
     if alternates:
@@ -73,7 +74,7 @@ def create(folder: Path, *, title: str, date: datetime, number: int, speakers: S
     if chapters:
         front_matter["chapters"] = [{"start": timecodes.format_clock(c.start, milliseconds=True), "title": c.title}
                                     for c in chapters]
-    text = "---\n" + yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True) + "---\n\n" + _notes(date, chapters)
+    text = "---\n" + yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True) + "---\n\n" + _notes(date, chapters, live)
     source = folder / EPISODE_FILE
     try:
         with source.open("x", encoding="utf-8") as f:
@@ -83,9 +84,15 @@ def create(folder: Path, *, title: str, date: datetime, number: int, speakers: S
     return source
 
 
-def _notes(date: datetime, chapters: Sequence[Chapter]) -> str:
-    """A true first draft of the notes: when it was recorded and what it covers; nothing to delete."""
-    notes = f"Recorded live on {date:%-d %B %Y}.\n"
+def _origin(live: bool, date: datetime) -> str:
+    # Only a livestream's date is known to be when it was recorded; otherwise it is the episode's date.
+    return f"recorded live on {date:%-d %B %Y}" if live else f"published on {date:%-d %B %Y}"
+
+
+def _notes(date: datetime, chapters: Sequence[Chapter], live: bool) -> str:
+    """A true first draft of the notes: where it comes from and what it covers; nothing to delete."""
+    origin = _origin(live, date)
+    notes = f"{origin[0].upper()}{origin[1:]}.\n"
     if chapters:
         notes += "\n## Chapters\n\n" + "".join(f"- {timecodes.format_clock(c.start)} {c.title}\n" for c in chapters)
     return notes
