@@ -206,7 +206,7 @@ def test_control_characters_are_announced(show: ShowCopy):
     assert result.exit_code == 0
     assert _lines(result, "Warning") == [
         f"Warning: {show.root / EPISODE}: title: contains the control character U+0007, which XML cannot carry, so "
-        "the feed leaves it out: remove it"]
+        "the feed and the pages leave it out: remove it"]
 
 
 def test_control_characters_in_the_notes_are_announced(show: ShowCopy):
@@ -217,7 +217,7 @@ def test_control_characters_in_the_notes_are_announced(show: ShowCopy):
         assert result.exit_code == 0
         assert _lines(result, "Warning") == [
             f"Warning: {source}: notes: contains the control character U+0007, which XML cannot carry, so "
-            "the feed leaves it out: remove it"]
+            "the feed and the pages leave it out: remove it"]
 
 
 def test_live_stream_guid_must_differ_from_every_episode(show: ShowCopy):

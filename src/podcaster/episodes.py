@@ -52,8 +52,8 @@ FIELDS: tuple[Field, ...] = (
     Field("summary", "One or two sentences; apps show it under the title.", '"What forgiving asks of us."',
           required=True),
     Field("speakers", "Who speaks, as a list.", '["Shaykh Walead Mosaad"]', required=True),
-    Field("audio", "The audio file beside episode.md: MP3, M4A, Opus, Ogg Vorbis or FLAC.", "episode.mp3",
-          required=True),
+    Field("audio", "The audio file beside episode.md: MP3 or M4A, which Apple Podcasts takes (Opus, Ogg Vorbis "
+          "and FLAC go in `alternates`).", "episode.mp3", required=True),
     Field("number", "Episode number (itunes:episode).", "3"),
     Field("season", "Season number (itunes:season).", "1"),
     Field("type", "full, trailer or bonus (itunes:episodeType).", "full"),

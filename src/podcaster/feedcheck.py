@@ -143,7 +143,7 @@ def check_live_guids(show: Show, episodes: Sequence[Episode], report: Report) ->
 
 
 def check_xml_characters(source: Path, value: Show | Episode, report: Report) -> None:
-    """Control characters cannot be carried by XML at all: the feed leaves them out, and says so here
+    """Control characters cannot be carried by XML at all: the feed and pages leave them out, and says so here
     (text made of nothing else would be left empty, so it is refused)."""
     for field, text in _texts(value):
         found = feed.XML_ILLEGAL.search(text)
@@ -152,7 +152,7 @@ def check_xml_characters(source: Path, value: Show | Episode, report: Report) ->
                                         "write it in words")
         elif found:
             report.warn(source, field, f"contains the control character U+{ord(found.group()):04X}, which XML "
-                                       "cannot carry, so the feed leaves it out: remove it")
+                                       "cannot carry, so the feed and the pages leave it out: remove it")
 
 
 def _texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:

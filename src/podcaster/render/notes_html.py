@@ -29,7 +29,7 @@ _ALLOWED_TAGS = {
     "tr", "ul", "img",
 }
 _ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "data-start"},
+    "a": {"href", "title", "rel", "data-start"},  # rel: a sponsor's link can say so (rel="sponsored")
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
 }
@@ -49,14 +49,24 @@ class Player:
 def to_html(markdown: str, player: Player | None = None) -> str:
     """Safe HTML for the notes: only the allowlisted tags, attributes and http(s)/mailto links;
     with a `player`, its timestamps are links that seek it."""
-    return _render(_markdown.parse(markdown, {}), player)
+    return _render(_parsed(markdown), player)
 
 
 def with_and_without_player(markdown: str, player: Player) -> tuple[str, str]:
     """`to_html` with the `player` and without it, from one parse: the page's notes and the feed's
     differ only in the timestamp links, and parsing is most of the work."""
-    tokens = _markdown.parse(markdown, {})
+    tokens = _parsed(markdown)
     return _render(tokens, player), _render(tokens, None)
+
+
+def _parsed(markdown: str) -> list[Token]:
+    """The notes' tokens, their headings under the episode's title: the page's one h1 is the title,
+    so notes that use `#` have every heading moved down a level, keeping their outline."""
+    tokens = _markdown.parse(markdown, {})
+    if not any(token.type == "heading_open" and token.tag == "h1" for token in tokens):
+        return tokens
+    return [token.copy(tag=f"h{min(6, int(token.tag[1]) + 1)}") if token.type in ("heading_open", "heading_close")
+            else token for token in tokens]
 
 
 def serve_batches() -> None:
@@ -85,14 +95,22 @@ def _render(tokens: list[Token], player: Player | None) -> str:
     """HTML from parsed notes; with a player, timestamps become links (on a copy: `tokens` stay as parsed)."""
     if player is not None:
         tokens = [_with_timestamps_linked(token, player) for token in tokens]
-    return nh3.clean(
+    cleaned = nh3.clean(
         _markdown.renderer.render(tokens, _markdown.options, {}),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         attribute_filter=_only_seconds_in_data_start,
         url_schemes={"http", "https", "mailto"},
-        link_rel="noopener",
+        link_rel=None,  # no link can open a window (target is not allowed): nothing for noopener to do
     )
+    # What the sanitizer leaves is safe but not always valid HTML: a link whose address it removed
+    # (javascript:) is only its text, and an image written without alt text gets an empty one.
+    return _IMAGE_WITHOUT_ALT.sub('<img alt=""', _LINK_WITHOUT_ADDRESS.sub(r"\1", cleaned))
+
+
+# In the sanitizer's output, where attribute values are always double-quoted and never hold a ">".
+_LINK_WITHOUT_ADDRESS = re.compile(r'<a(?![^>]*\shref=")[^>]*>(.*?)</a>', re.DOTALL)
+_IMAGE_WITHOUT_ALT = re.compile(r'<img(?![^>]*\salt=")')
 
 
 def seek_href(audio_url: str, seconds: float) -> str:

@@ -516,7 +516,8 @@ class _Groups:
 def _moment(start: float, text: str, audio_url: str, *, speaker: str | None = None, url: str | None = None) -> Moment:
     return Moment(
         start=start,
-        duration=jsonld.iso_duration(start),
+        # The whole seconds the clock shows (12.7 s reads 00:12), so the text and its datetime agree.
+        duration=jsonld.iso_duration(int(start)),
         clock=timecodes.format_clock(start),
         text=text,
         href=notes_html.seek_href(audio_url, start),

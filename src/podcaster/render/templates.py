@@ -7,14 +7,26 @@ prefix (`{% extends "!default/episode.html" %}`) instead of copying it.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from podcaster.errors import RenderError
 
 DEFAULT_PREFIX = "!default"
+# What neither HTML (control characters) nor XML (most C0 controls, lone surrogates,
+# non-characters) lets a page, a sitemap or a JSON-LD block hold: a value written into a
+# template loses them, as the feed's text does (`check` warns of them).
+_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def _without_forbidden_characters(value: Any) -> Any:
+    if isinstance(value, Markup):  # HTML already made safe (the notes): it stays so
+        return Markup(_FORBIDDEN_CHARACTERS.sub("", value))
+    return _FORBIDDEN_CHARACTERS.sub("", value) if isinstance(value, str) else value
 
 
 def default_templates_dir() -> Path:
@@ -41,6 +53,7 @@ class Templates:
             # Block tags take no room in the output, so pages keep the templates' indentation.
             trim_blocks=True,
             lstrip_blocks=True,
+            finalize=_without_forbidden_characters,
         )
 
     def digest(self) -> str:
