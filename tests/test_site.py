@@ -359,8 +359,28 @@ def test_a_show_template_misusing_a_filter_is_an_error_not_a_traceback(show: Sho
                                         '{% endblock %}\n', encoding="utf-8")
     result = show.run("build")
     assert result.exit_code == 1, result.output
-    assert result.stderr.startswith("Error: template '404.html' (or one it includes or extends): ")
+    assert result.stderr.startswith(f"Error: {templates / '404.html'}: line 2: TypeError: ")
+    assert result.stderr.strip().endswith("(rendering 404.html); fix the template")
     assert not show.output.joinpath("feed.xml").exists()
+
+
+@pytest.mark.parametrize(("template", "change", "message"), [
+    # A mistake in a macro is named where it is, not by the page that called it.
+    ("macros.html", ("card.model.summary", "card.model.sumary"),
+     "line 21: 'podcaster.model.Episode object' has no attribute 'sumary' (rendering index.html); "
+     "check the variable's name"),
+    ("episode.html", ("<h1>{{ ep.title }}</h1>", "<h1>{{ ep.title }}{{ 1 // 0 }}</h1>"),
+     "line 15: ZeroDivisionError: integer division or modulo by zero (rendering episode.html); fix the template"),
+])
+def test_a_runtime_mistake_in_a_show_template_names_its_file_and_line(show: ShowCopy, template, change, message):
+    templates = show.root / "templates"
+    templates.mkdir()
+    default = (REPO / "templates" / template).read_text(encoding="utf-8")
+    assert change[0] in default
+    (templates / template).write_text(default.replace(change[0], change[1], 1), encoding="utf-8")
+    result = show.run("build")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"Error: {templates / template}: {message}\n"
 
 
 def test_transcript_problems_are_found_by_check(show: ShowCopy):

@@ -71,8 +71,23 @@ class Templates:
             raise RenderError(f"template {e.name!r} not found in the show's templates or the defaults") from e
         except jinja2.TemplateSyntaxError as e:
             raise RenderError(f"{e.filename or e.name}: line {e.lineno}: {e.message}; fix the template") from e
-        except jinja2.UndefinedError as e:
-            raise RenderError(f"template {name!r}: {e.message}; check the variable's name") from e
-        except (jinja2.TemplateError, TypeError, ValueError) as e:
-            # A show's own template can misuse a filter or call what is not callable.
-            raise RenderError(f"template {name!r} (or one it includes or extends): {e}; fix the template") from e
+        except Exception as e:
+            # A show's own template can name what is not there, misuse a filter, divide by zero:
+            # named by the template line that failed (which may be in a macro or a parent).
+            where = self._template_line(e)
+            if where is None:  # not raised by a template's own code: a bug, with its traceback
+                raise
+            fix = "check the variable's name" if isinstance(e, jinja2.UndefinedError) else "fix the template"
+            problem = e.message if isinstance(e, jinja2.TemplateError) and e.message else f"{type(e).__name__}: {e}"
+            raise RenderError(f"{where}: {problem} (rendering {name}); {fix}") from e
+
+    def _template_line(self, error: Exception) -> str | None:
+        """"file: line N" of the innermost template code the error passed through, if any did."""
+        found = None
+        frame = error.__traceback__
+        while frame is not None:
+            filename = frame.tb_frame.f_code.co_filename
+            if any(Path(filename).is_relative_to(folder) for folder in self._folders):
+                found = f"{filename}: line {frame.tb_lineno}"
+            frame = frame.tb_next
+        return found
