@@ -194,6 +194,20 @@ def test_episode_title_that_contains_its_own_number(show: ShowCopy, title):
         "number itself (from `number`), so leave it out of the title"]
 
 
+def test_texts_that_become_podcast_elements_keep_within_their_limit(show: ShowCopy):
+    long_name = "Shaykh " + "Abdul Rahim " * 11  # 138 characters once trimmed: one podcast:person
+    trailer_title = "A trailer " * 13  # 129 characters once trimmed: its podcast:trailer
+    show.edit(EPISODE, '["Shaykh Abdul Rahim Reasat"]', f'["{long_name}"]')
+    show.edit("episodes/will-allah-forgive-me/episode.md", "type: full", "type: trailer")
+    show.edit("episodes/will-allah-forgive-me/episode.md", 'title: "Will Allah Forgive Me?"', f'title: "{trailer_title}"')
+    assert _errors(show) == [
+        f"Error: {show.root / EPISODE}: speakers: 'Shaykh Abdul Rahim Abdul Rahim Abdul Rah'… is 138 characters long; "
+        "apps cut a speaker's name at 128, so shorten it; for example `speakers: [\"Shaykh Walead Mosaad\"]`",
+        f"Error: {show.root / 'episodes/will-allah-forgive-me/episode.md'}: title: is 129 characters long, and a "
+        "trailer's title is also the show's podcast:trailer, which apps cut at 128: shorten it",
+    ]
+
+
 @pytest.mark.parametrize("title", ["Day 12 in a Nutshell", "The 2 Steps of Forgiving", "Just Forgiving 24:22"])
 def test_titles_with_other_numbers_are_fine(show: ShowCopy, title):
     show.edit(EPISODE, 'title: "Just Forgiving"', f'title: "{title}"')

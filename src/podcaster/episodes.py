@@ -461,6 +461,11 @@ def _speakers(value: Any) -> tuple[str, ...]:
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
         raise ValueError(f"must be a list of names, not {value!r}")
+    for name in names:
+        # Each speaker is a podcast:person, whose name apps cut at 128 characters.
+        if len(name.strip()) > podcasting.MAX_TEXT:
+            raise ValueError(f"{name.strip()[:40]!r}… is {len(name.strip())} characters long; apps cut a speaker's "
+                             f"name at {podcasting.MAX_TEXT}, so shorten it")
     return tuple(n.strip() for n in names)
 
 

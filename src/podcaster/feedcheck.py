@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from podcaster import apple, artwork
+from podcaster import apple, artwork, podcasting
 from podcaster.errors import ArtworkError, RenderError, Report
 from podcaster.model import Episode, Show
 from podcaster.render import feed
@@ -116,6 +116,9 @@ def _is_loopback(url: str) -> bool:
 
 
 def check_title(episode: Episode, report: Report) -> None:
+    if episode.episode_type == "trailer" and len(episode.title) > podcasting.MAX_TEXT:
+        report.error(episode.source, "title", f"is {len(episode.title)} characters long, and a trailer's title is "
+                     f"also the show's podcast:trailer, which apps cut at {podcasting.MAX_TEXT}: shorten it")
     if episode.number is not None and _names_number(episode.title, episode.number):
         report.warn(episode.source, "title",
                     f"{episode.title!r} contains the episode's number {episode.number}; Apple Podcasts shows the "
