@@ -4,47 +4,78 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from conftest import ShowCopy
 
 
 def _fetch(url: str) -> str:
+    return _fetch_bytes(url).decode("utf-8")
+
+
+def _fetch_bytes(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode("utf-8")
+        return response.read()
 
 
-def test_serve_watch_rebuilds_after_an_edit(show: ShowCopy):
-    show.edit("podcast.toml", 'public_url = "http://127.0.0.1:8000/"', 'public_url = "https://cdn.example.org/show/"')
+@contextmanager
+def _serving_a_preview(show: ShowCopy, *options: str) -> Iterator[str]:
+    """`podcaster serve --watch` running in the show: its base URL."""
     script = Path(sys.executable).parent / "podcaster"
-    process = subprocess.Popen([str(script), "serve", "--watch", "--port", "0"], cwd=show.root,
+    process = subprocess.Popen([str(script), "serve", "--watch", "--port", "0", *options], cwd=show.root,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = process.stdout.readline()
         while "Serving" not in line:
             assert line, "serve --watch exited before serving"
             line = process.stdout.readline()
-        base = re.search(r"at (http://127\.0\.0\.1:\d+/)", line).group(1)
+        yield re.search(r"at (http://127\.0\.0\.1:\d+/)", line).group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def _until(condition: Callable[[], bool], failure: str) -> None:
+    deadline = time.monotonic() + 15
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.2)
+
+
+def test_serve_watch_rebuilds_after_an_edit(show: ShowCopy):
+    show.edit("podcast.toml", 'public_url = "http://127.0.0.1:8000/"', 'public_url = "https://cdn.example.org/show/"')
+    with _serving_a_preview(show) as base:
         page = _fetch(base + "episodes/just-forgiving/")
         assert "Just Forgiving" in page
         # The preview links to itself, not to the public URL, so its audio plays locally.
         assert f'src="{base}episodes/just-forgiving/just-forgiving.mp3"' in page
         show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', 'title: "Simply Forgiving"')
-        deadline = time.monotonic() + 15
-        while "Simply Forgiving" not in _fetch(base + "episodes/just-forgiving/"):
-            assert time.monotonic() < deadline, "the preview was not rebuilt"
-            time.sleep(0.2)
+        _until(lambda: "Simply Forgiving" in _fetch(base + "episodes/just-forgiving/"), "the preview was not rebuilt")
         assert not show.output.exists(), "the preview must not touch the publish build"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+
+
+def test_a_preview_with_drafts_shows_them_and_sees_artwork_kept_outside_the_episodes(show: ShowCopy):
+    shutil.move(show.root / "episodes/artwork.jpg", show.root / "artwork.jpg")
+    show.edit("podcast.toml", 'artwork = "episodes/artwork.jpg"', 'artwork = "artwork.jpg"')
+    show.edit("episodes/just-forgiving/episode.md", "type: full", "type: full\ndraft: true")
+    with _serving_a_preview(show, "--drafts") as base:
+        assert "Just Forgiving" in _fetch(base + "episodes/just-forgiving/")
+        served = _fetch_bytes(base + "artwork.jpg")
+        with Image.open(show.root / "artwork.jpg") as artwork:
+            artwork.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(show.root / "artwork.jpg", "JPEG")
+        _until(lambda: _fetch_bytes(base + "artwork.jpg") != served, "new artwork did not reach the preview")
+    assert show.run("serve", "--drafts").exit_code == 2  # drafts are for the preview only
 
 
 def test_an_edit_made_before_the_watch_starts_is_seen(tmp_path: Path):

@@ -373,19 +373,23 @@ def live(options: Options, title: str | None, start, end, stream_url: str | None
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--watch", is_flag=True,
               help="Preview the show as you edit it: build it (with local URLs) and rebuild on every change.")
+@click.option("--drafts", is_flag=True,
+              help="With --watch, also preview drafts and episodes dated in the future.")
 @click.pass_obj
-def serve(options: Options, directory: Path | None, port: int, watch: bool) -> None:
+def serve(options: Options, directory: Path | None, port: int, watch: bool, drafts: bool) -> None:
     """Preview the show at http://127.0.0.1:PORT/ (audio seeks: Range requests work).
 
     Without --watch, serves the folder of a file:// publish target: run
     `podcaster publish` first. With --watch, builds a preview of the show into
-    .podcaster-preview/ and rebuilds it whenever the config, an episode or a
-    template changes; reload the page to see the change. Stop it with Ctrl-C.
+    .podcaster-preview/ and rebuilds it whenever the config, an episode, a
+    template or the artwork changes; reload the page to see the change. Add
+    --drafts to see the episodes that are not published yet. Stop it with Ctrl-C.
 
     \b
     Examples:
       podcaster publish && podcaster serve --port 8000
       podcaster serve --watch
+      podcaster serve --watch --drafts   # the episode you are still writing too
     """
     import threading
 
@@ -393,15 +397,17 @@ def serve(options: Options, directory: Path | None, port: int, watch: bool) -> N
 
     if watch and directory:
         raise click.UsageError("--watch builds its own preview; leave out --directory")
+    if drafts and not watch:
+        raise click.UsageError("--drafts is for the preview that --watch builds; add --watch")
     if watch:
         server = preview.make_server(options.config.parent / pipeline.PREVIEW_DIR, port=port, create=True)
         base_url = f"http://127.0.0.1:{server.server_address[1]}/"
         sources = pipeline.watched_sources(options.config)
         before_build = watcher.snapshot(sources)
-        _rebuild_preview(options.config, base_url)
+        _rebuild_preview(options.config, base_url, drafts)
         stop = threading.Event()
         threading.Thread(target=watcher.poll, daemon=True,
-                         args=(sources, before_build, lambda: _rebuild_preview(options.config, base_url),
+                         args=(sources, before_build, lambda: _rebuild_preview(options.config, base_url, drafts),
                                stop)).start()
     else:
         server = preview.make_server(directory or pipeline.published_folder(options.config), port=port)
@@ -415,12 +421,12 @@ def serve(options: Options, directory: Path | None, port: int, watch: bool) -> N
         server.server_close()
 
 
-def _rebuild_preview(config_path: Path, base_url: str) -> None:
+def _rebuild_preview(config_path: Path, base_url: str, drafts: bool) -> None:
     from podcaster import pipeline
     from podcaster.errors import PodcasterError
 
     try:
-        built = pipeline.build_preview(config_path, base_url)
+        built = pipeline.build_preview(config_path, base_url, drafts=drafts)
     except PodcasterError as e:
         # A half-typed edit must not stop the preview: say what is wrong and keep the last good build.
         e.show()

@@ -86,9 +86,10 @@ class Published:
 
 
 def load(config_path: Path, *, strict: bool = False, now: datetime | None = None,
-         cache: BuildCache | None = None) -> Loaded:
+         cache: BuildCache | None = None, drafts: bool = False) -> Loaded:
     """Read and validate the config and every episode; raise with all problems at once. With the
-    build's `cache`, what did not change since the last build is taken from there."""
+    build's `cache`, what did not change since the last build is taken from there. With `drafts`
+    (a preview), drafts and episodes dated in the future count as published."""
     report = Report()
     show = config.load(config_path, report)
     episodes_dir = show.episodes_dir if show else config.episodes_dir_of(config_path)
@@ -99,9 +100,9 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     report.raise_if_failed(strict=strict)
     assert show is not None
     moment = now or datetime.now(timezone.utc)
-    published = [e for e in all_episodes if e.is_published(moment)]
+    published = [e for e in all_episodes if drafts or e.is_published(moment)]
     for episode in all_episodes:
-        if not episode.is_published(moment):
+        if not drafts and not episode.is_published(moment):
             reason = "a draft" if episode.draft else f"dated {episode.date.isoformat()}, in the future"
             log.info("%s: not published: it is %s", episode.source, reason)
     return Loaded(show, all_episodes, published, report.warnings)
@@ -125,20 +126,22 @@ def build(config_path: Path, *, strict: bool = False, now: datetime | None = Non
 PREVIEW_DIR = ".podcaster-preview"
 
 
-def build_preview(config_path: Path, base_url: str) -> Built:
+def build_preview(config_path: Path, base_url: str, *, drafts: bool = False) -> Built:
     """Build the show for a local preview: into its own folder, with every URL on `base_url`, so
-    the preview's links and audio work whatever the show's public URL is."""
+    the preview's links and audio work whatever the show's public URL is; with `drafts`, drafts
+    and episodes dated in the future are in it too."""
     with cache.opened(config_path.parent / PREVIEW_DIR) as build_cache:
-        loaded = load(config_path, cache=build_cache)
+        loaded = load(config_path, cache=build_cache, drafts=drafts)
         show = replace(loaded.show, output_dir=config_path.parent / PREVIEW_DIR,
                        publish=replace(loaded.show.publish, public_url=base_url))
         return _build(replace(loaded, show=show), build_cache)
 
 
 def watched_sources(config_path: Path) -> list[Path]:
-    """What a preview is built from: the config, the episodes and the templates."""
+    """What a preview is built from: the config, the episodes, the templates and the show's
+    artwork (which may be kept outside the episodes)."""
     show = _load_config(config_path)
-    return [config_path, show.episodes_dir, show.templates_dir, default_templates_dir()]
+    return [config_path, show.episodes_dir, show.templates_dir, default_templates_dir(), show.artwork]
 
 
 def tag(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Tagged:
