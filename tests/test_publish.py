@@ -213,3 +213,20 @@ def test_a_build_cache_held_by_another_build_is_done_without(show: ShowCopy):
     assert "build cache" in result.stderr and "busy" in result.stderr
     rebuilt = (show.output / "episodes/just-forgiving/index.html").read_bytes()
     assert rebuilt != page and b"What we cover" in rebuilt
+
+
+def test_a_publish_whose_reader_stops_early_still_finishes(show: ShowCopy):
+    """`podcaster publish | head -1`: the pipe closes after the first line, and the publish goes on."""
+    script = Path(sys.executable).parent / "podcaster"
+    process = subprocess.Popen([str(script), "publish"], cwd=show.root, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline()
+    process.stdout.close()  # as head does once it has its line
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 0, stderr
+    process.stderr.close()
+    assert stderr == ""
+    site = {key: digest for key, digest in _digests(show.output).items() if not key.startswith(".podcaster")}
+    published = _digests(show.published)
+    assert published.pop(".podcaster-manifest.json")
+    assert published == site

@@ -77,3 +77,29 @@ def test_progress_bars_on_a_terminal(show: ShowCopy, tmp_path: Path):
     assert f"{count} files" in text and "MB/s" in text and f"Published {count} of {count} files" in text
     assert "uploading " not in text  # the bars replace the lines
     assert (tmp_path / "site" / "feed.xml").is_file() and (tmp_path / "site" / MANIFEST_KEY).is_file()
+
+
+def test_plain_lines_time_the_upload_from_its_plan_not_from_the_build(monkeypatch):
+    """The totals line's speed counts the seconds since the upload was planned: a long build before
+    it made a fast upload read as a slow one, and its first totals line came at once."""
+    import logging
+
+    from podcaster import progress
+    from podcaster.publishing import Plan
+    from podcaster.storage.base import Upload
+
+    clock = iter([0.0, 100.0, 105.0, 111.0])  # made; planned after a 100 s build; advanced twice
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    said: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())
+    logger = logging.getLogger("podcaster.progress")
+    monkeypatch.setattr(logger, "handlers", [handler])
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    monkeypatch.setattr(logger, "propagate", False)
+    lines = progress.Lines()
+    upload = Upload("a.mp3", Path("a.mp3"), "0" * 64, 40_000_000, "audio/mpeg", "public")
+    lines.planned(Plan(stages=[[upload]], found={}, deletes=[], kept=[]))
+    lines.advanced("a.mp3", 5_000_000)  # 5 s in: no totals yet
+    lines.advanced("a.mp3", 17_000_000)  # 11 s in: 22 MB at 2 MB/s, 18 MB left
+    assert said[-1] == "22.0 MB of 40.0 MB uploaded (2.0 MB/s, 9 s left)"

@@ -39,10 +39,21 @@ class _EchoHandler(logging.Handler):
         self.all_to_stderr = all_to_stderr
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING:
-            click.echo(f"Warning: {record.getMessage()}", err=True)  # as the warnings of a check read
-        else:
-            click.echo(record.getMessage(), err=self.all_to_stderr)
+        warning = record.levelno >= logging.WARNING
+        to_stderr = warning or self.all_to_stderr
+        try:
+            # A warning reads as the warnings of a check do.
+            click.echo(f"Warning: {record.getMessage()}" if warning else record.getMessage(), err=to_stderr)
+        except BrokenPipeError:
+            _discard(sys.stderr if to_stderr else sys.stdout)
+
+
+def _discard(stream) -> None:
+    """The reader of `stream` went away (`podcaster publish | head`): what is said there from now on
+    goes nowhere, and the work goes on; a publish stopped half-way, silently, at its next line."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())
+    os.close(devnull)
 
 
 def _setup_logging(verbosity: int, *, all_to_stderr: bool = False) -> None:

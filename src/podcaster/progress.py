@@ -82,7 +82,10 @@ class Lines:
         pass
 
     def planned(self, plan: Plan) -> None:
-        self._total = plan.upload_bytes
+        with self._lock:
+            self._total = plan.upload_bytes
+            # The upload starts now: the build before it is neither upload time nor a reason to wait.
+            self._began = self._said = time.monotonic()
         for line in _announce(plan):
             log.info("%s", line)
 
