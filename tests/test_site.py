@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime
 from pathlib import Path
@@ -440,3 +442,47 @@ def test_a_chapter_with_a_web_page_links_to_it(show: ShowCopy):
     page = html.fromstring((show.output / "episodes/just-forgiving/index.html").read_bytes())
     link = page.xpath('//a[@class="chapter-link"]')[0]
     assert (link.get("href"), link.text) == ("https://en.wikipedia.org/wiki/Forgiveness", "en.wikipedia.org")
+
+
+NOTES_WITH_FILES = """
+![A photo from the circle](photo.jpg "The circle")
+
+The [slides](slides/talk%20one.pdf), [the next talk](../will-allah-forgive-me/), <img src="missing.png" alt="gone">
+and [the cover](cover.jpg).
+"""
+
+
+def test_files_the_notes_link_to_are_published_beside_the_page(show: ShowCopy):
+    folder = show.root / "episodes/just-forgiving"
+    shutil.copyfile(show.root / "episodes/artwork.jpg", folder / "photo.jpg")
+    (folder / "slides").mkdir()
+    (folder / "slides/talk one.pdf").write_bytes(b"%PDF-1.4 slides")
+    (folder / "episode.md").write_text((folder / "episode.md").read_text(encoding="utf-8") + NOTES_WITH_FILES,
+                                       encoding="utf-8")
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    assert (f"Warning: {folder / 'episode.md'}: show notes: they link to 'missing.png', which is not a file beside "
+            "episode.md, so the page and the feed would link to nothing; add the file, or fix the address") \
+        in result.stderr
+    published = show.output / "episodes/just-forgiving"
+    assert (published / "photo.jpg").read_bytes() == (folder / "photo.jpg").read_bytes()
+    assert (published / "slides/talk one.pdf").read_bytes() == b"%PDF-1.4 slides"
+    # On the page, the addresses stay as written and lead to those copies.
+    page = html.fromstring((published / "index.html").read_bytes())
+    notes = page.xpath('//div[@class="notes"]')[0]
+    assert notes.xpath(".//img/@src")[0] == "photo.jpg"
+    for address in notes.xpath(".//a/@href | .//img/@src"):
+        if not address.startswith(("http", "#", "../", "missing")):
+            assert (published / urllib.parse.unquote(address)).is_file(), address
+    # In the feed, where there is no page to resolve them against, they are full URLs.
+    feed = etree.parse(str(show.output / "feed.xml"))
+    item = next(i for i in feed.iter("item") if i.findtext("title") == "Just Forgiving")
+    notes_html = html.fromstring(item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded"))
+    assert notes_html.xpath("//img/@src")[:1] == [f"{BASE}episodes/just-forgiving/photo.jpg"]
+    assert {f"{BASE}episodes/just-forgiving/slides/talk%20one.pdf", f"{BASE}episodes/will-allah-forgive-me/",
+            f"{BASE}episodes/just-forgiving/cover.jpg"} <= set(notes_html.xpath("//a/@href"))
+    # A new photo under the same name is published on the next build.
+    with Image.open(folder / "photo.jpg") as photo:
+        photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "photo.jpg", "JPEG")
+    assert show.run("build").exit_code == 0
+    assert (published / "photo.jpg").read_bytes() == (folder / "photo.jpg").read_bytes()

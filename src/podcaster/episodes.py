@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
+import re
 import stat
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -212,7 +215,9 @@ def load(source: Path, report: Report) -> Episode | None:
     license = reader.get("license", _license)
     alternates = reader.get("alternates", _alternates(source), default=())
     social = reader.get("social", _social, default=())
-    inputs = _inputs(source, front_matter.get("chapters"), audio_path, cover, transcript_files, alternates, chapters)
+    notes_files = _notes_files(source, notes, report)
+    inputs = _inputs(source, front_matter.get("chapters"), audio_path, cover, transcript_files, alternates, chapters,
+                     notes_files)
     input_stamps = _stamps(inputs[1:])  # before the audio and transcripts are read
     for transcript in transcript_files:
         if transcripts.readable(transcript.path):
@@ -234,19 +239,48 @@ def load(source: Path, report: Report) -> Episode | None:
         summary=summary, audio=audio_path, audio_info=audio_info, notes=notes, series=series,
         cover=cover, transcripts=transcript_files, chapters=chapters, draft=draft, number_display=number_display,
         persons=persons, soundbites=soundbites, location=location, license=license, alternates=alternates,
-        social=social, inputs=inputs, fingerprint=_fingerprint(sha256, input_stamps), notes_start=notes_start,
+        social=social, notes_files=notes_files, inputs=inputs, fingerprint=_fingerprint(sha256, input_stamps),
+        notes_start=notes_start,
         source_sha256=sha256,
     )
 
 
 def _inputs(source: Path, chapters_value: Any, audio_path: Path, cover: Path | None,
             transcript_files: tuple[Transcript, ...], alternates: tuple[AlternateAudio, ...],
-            chapters: tuple[Chapter, ...]) -> tuple[Path, ...]:
+            chapters: tuple[Chapter, ...], notes_files: tuple[str, ...]) -> tuple[Path, ...]:
     named = [source, audio_path, cover, *(t.path for t in transcript_files), *(a.path for a in alternates),
-             *(c.image for c in chapters)]
+             *(c.image for c in chapters), *(source.parent / name for name in notes_files)]
     if isinstance(chapters_value, str):
         named.append(source.parent / chapters_value.strip())
     return tuple(dict.fromkeys(path for path in named if path is not None))
+
+
+# Where notes name a file: a Markdown link or image `](address`, a reference `[name]: address`,
+# and an HTML attribute `src="address"` / `href="address"`.
+_NOTES_ADDRESSES = re.compile(r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)|\b(?:src|href)\s*=\s*[\"']([^\"']+)",
+                              re.MULTILINE | re.IGNORECASE)
+
+
+def _notes_files(source: Path, notes: str, report: Report) -> tuple[str, ...]:
+    """The files beside `source` that its notes link to by a relative address (`photo.jpg`,
+    `slides/talk.pdf`); one that is not there is reported, since the page and the feed would link
+    to nothing. Addresses that leave the folder (`../other-episode/`) lead to other pages of the
+    site, and absolute ones elsewhere: neither is a file of this episode."""
+    found: dict[str, None] = {}
+    for match in _NOTES_ADDRESSES.finditer(notes):
+        address = urlsplit(next(group for group in match.groups() if group))
+        if address.scheme or address.netloc or not address.path or address.path.startswith("/"):
+            continue
+        name = posixpath.normpath(unquote(address.path))
+        if name == "." or name.startswith("../") or name == "..":
+            continue
+        if (source.parent / name).is_file():
+            found[name] = None
+        else:
+            report.warn(source, "show notes", f"they link to {address.path!r}, which is not a file beside "
+                                              f"{source.name}, so the page and the feed would link to nothing; "
+                                              "add the file, or fix the address")
+    return tuple(found)
 
 
 def _stamps(paths: tuple[Path, ...]) -> list[tuple[str, tuple[int, int] | None]]:

@@ -27,6 +27,12 @@ CONTENT_TYPES = {
     ".jpeg": "image/jpeg",
     ".png": "image/png",
     ".webp": "image/webp",
+    # What show notes link to besides (see `Episode.notes_files`).
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".avif": "image/avif",
+    ".pdf": "application/pdf",
+    ".md": "text/markdown; charset=utf-8",
 }
 
 # Files whose type the extension alone does not tell. Search engines expect a sitemap to be plain

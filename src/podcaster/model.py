@@ -322,6 +322,9 @@ class Episode:
     license: License | None = None
     alternates: tuple[AlternateAudio, ...] = ()
     social: tuple[SocialInteract, ...] = ()
+    # Files beside episode.md that the notes link to or show by a relative address (a photo, a
+    # PDF), as written there: published beside the page, where those addresses lead.
+    notes_files: tuple[str, ...] = ()
     # Every file the episode was read from, and a digest of their content (the episode.md's bytes,
     # the others' size and mtime): pages and feed items made from the episode are made again only
     # when it changes.

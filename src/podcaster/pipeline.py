@@ -450,6 +450,13 @@ def _write_episode_files(writer: SiteWriter, episode: Episode, show: Show, layou
             _write_tagged_audio(writer, key, episode, show, layout, source=alternate.path)
         else:
             writer.copy(key, alternate.path)
+    # A file the notes name may be one the episode publishes there anyway (`cover.jpg`).
+    published_anyway = {layout.audio_key(episode), layout.cover_key(episode), layout.chapters_key(episode),
+                        layout.page_key(episode), *(layout.picture_key(episode, size) for size in pages.PICTURE_SIZES)}
+    for name in episode.notes_files:
+        key = layout.notes_file_key(episode, name)
+        if key not in published_anyway:
+            writer.copy(key, episode.source.parent / name)
     if episode.chapters:
         image_keys = {}
         for index, chapter in enumerate(episode.chapters):

@@ -62,6 +62,10 @@ class Layout:
     def alternate_key(self, episode: Episode, alternate: Path) -> str:
         return f"episodes/{episode.slug}/alternates/{alternate.name}"
 
+    def notes_file_key(self, episode: Episode, name: str) -> str:
+        """A file the notes link to by `name`, relative to the page: beside it, where the link leads."""
+        return f"episodes/{episode.slug}/{name}"
+
     def chapter_image_key(self, episode: Episode, image: Path) -> str:
         return f"episodes/{episode.slug}/chapters/{image.name}"
 

@@ -29,7 +29,7 @@ from podcaster.errors import RenderError
 from podcaster.model import (
     Episode, License, LiveItem, Location, Person, Show, SocialInteract, Value,
 )
-from podcaster.render import notes
+from podcaster.render import notes, notes_html
 from podcaster.site import FEED_KEY, Layout
 from podcaster.writer import Reused
 
@@ -300,7 +300,8 @@ def _add_item(generator: FeedGenerator, show: Show, episode: Episode, layout: La
     entry.link(href=layout.page_url(episode))
     entry.pubDate(episode.date)
     entry.description(xml_text(episode.summary))
-    entry.content(_cdata(notes.episode_html(episode)))
+    # An item's HTML has no address of its own that apps would resolve the notes' relative links against.
+    entry.content(_cdata(notes_html.with_absolute_urls(notes.episode_html(episode), layout.page_url(episode))))
     audio_key = layout.audio_key(episode)
     entry.enclosure(layout.url(audio_key), str(media.sizes[audio_key]), episode.audio_info.mime_type)
     entry.apple.describe(episode, show.explicit, layout.image_url(episode))

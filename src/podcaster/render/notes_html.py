@@ -16,6 +16,7 @@ import re
 import signal
 import sys
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import nh3
 from markdown_it import MarkdownIt
@@ -111,6 +112,13 @@ def _render(tokens: list[Token], player: Player | None) -> str:
 # In the sanitizer's output, where attribute values are always double-quoted and never hold a ">".
 _LINK_WITHOUT_ADDRESS = re.compile(r'<a(?![^>]*\shref=")[^>]*>(.*?)</a>', re.DOTALL)
 _IMAGE_WITHOUT_ALT = re.compile(r'<img(?![^>]*\salt=")')
+_ADDRESS = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+
+
+def with_absolute_urls(html: str, base_url: str) -> str:
+    """Sanitized notes (`to_html`) with their relative links and images made absolute against
+    `base_url`, the page they were written for."""
+    return _ADDRESS.sub(lambda m: m.group(1) + urljoin(base_url, m.group(2)) + m.group(3), html)
 
 
 def seek_href(audio_url: str, seconds: float) -> str:
