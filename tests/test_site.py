@@ -486,3 +486,15 @@ def test_files_the_notes_link_to_are_published_beside_the_page(show: ShowCopy):
         photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "photo.jpg", "JPEG")
     assert show.run("build").exit_code == 0
     assert (published / "photo.jpg").read_bytes() == (folder / "photo.jpg").read_bytes()
+
+
+@pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("he-IL", "rtl"), ("en", "ltr"), ("fr-CA", "ltr")])
+def test_pages_run_in_the_direction_of_the_shows_language(show: ShowCopy, language, direction):
+    show.edit("podcast.toml", 'language = "en"', f'language = "{language}"')
+    assert show.run("build").exit_code == 0
+    for key in ("index.html", "episodes/just-forgiving/index.html", "archive/index.html"):
+        root = html.fromstring((show.output / key).read_bytes()).getroottree().getroot()
+        assert (root.get("lang"), root.get("dir")) == (language, direction), key
+    stylesheet = (show.output / "style.css").read_text(encoding="utf-8")
+    # Sides are the start and end of the line, which an rtl page swaps, not left and right.
+    assert not re.search(r"(?<![\w-])(?:left|right)\b|-(?:left|right)\b", stylesheet)

@@ -21,3 +21,12 @@ _TAG = re.compile(r"^([A-Za-z]{2})(?:-([A-Za-z]{2}|[0-9]{3}))?$")
 def is_valid(tag: str) -> bool:
     match = _TAG.match(tag)
     return bool(match) and match.group(1).lower() in ISO_639_1
+
+
+# Languages written right to left (Arabic, Divehi, Persian, Hebrew, Pashto, Sindhi, Uyghur, Urdu, Yiddish).
+_RIGHT_TO_LEFT = frozenset("ar dv fa he ps sd ug ur yi".split())
+
+
+def direction(tag: str) -> str:
+    """The HTML `dir` of text in the language `tag`: "rtl" or "ltr"."""
+    return "rtl" if tag.split("-")[0].lower() in _RIGHT_TO_LEFT else "ltr"

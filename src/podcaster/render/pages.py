@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from podcaster import timecodes, transcripts
+from podcaster import languages, timecodes, transcripts
 from podcaster.cache import digest as cache_digest
 from podcaster.errors import RenderError
 from podcaster.model import Episode, Show, Transcript
@@ -192,6 +192,7 @@ class _SiteRenderer:
         self.artwork_alt = f"The artwork of {show.title}"
         self.site = {
             "show": show,
+            "direction": languages.direction(show.language),
             "home_url": self.home_url,
             "archive_url": layout.listing_url(ARCHIVE_SECTION),
             "feed_url": layout.url(FEED_KEY),
