@@ -52,6 +52,19 @@ def test_whole_file_without_range_advertises_ranges(served):
     assert _get(base)[1]["Content-Type"] == "text/html; charset=utf-8"
 
 
+@pytest.mark.parametrize("asked", ["bytes=0-1,5-9", "items=0-10", "bytes=abc"])
+def test_a_range_it_does_not_serve_as_such_gets_the_whole_file(served, asked):
+    base, data = served
+    status, headers, body = _get(base + "episodes/a.mp3", Range=asked)
+    assert (status, body) == (200, data)
+
+
+def test_a_partial_response_says_once_that_it_takes_ranges(served):
+    base, _ = served
+    _, headers, _ = _get(base + "episodes/a.mp3", Range="bytes=0-9")
+    assert headers.get_all("Accept-Ranges") == ["bytes"]
+
+
 def test_unsatisfiable_range_is_416(served):
     base, data = served
     with pytest.raises(urllib.error.HTTPError) as error:

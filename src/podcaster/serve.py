@@ -27,9 +27,11 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         return mediatypes.content_type(os.fspath(path))
 
     def send_head(self):
-        range_header = self.headers.get("Range")
+        range_header = (self.headers.get("Range") or "").strip()
         path = self.translate_path(self.path)
-        if not range_header or not os.path.isfile(path):
+        # Only one range is served as such; several, or one in another unit, get the whole file,
+        # as HTTP lets a server answer any Range it does not support.
+        if not _RANGE.match(range_header) or not os.path.isfile(path):
             return super().send_head()
         size = os.path.getsize(path)
         byte_range = _parse_range(range_header, size)
@@ -44,7 +46,6 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         f.seek(start)
         self.send_response(HTTPStatus.PARTIAL_CONTENT)
         self.send_header("Content-Type", self.guess_type(path))
-        self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
         self.send_header("Content-Length", str(end - start + 1))
         self.end_headers()
@@ -86,7 +87,8 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:
-    match = _RANGE.match(header.strip())
+    """The first and last byte of the one range `header` asks for; None if the file has no such bytes."""
+    match = _RANGE.match(header)
     if not match or size == 0:
         return None
     first, last = match.groups()
