@@ -123,7 +123,11 @@ def test_drafts_and_future_episodes_are_published_nowhere(show: ShowCopy):
 def test_unpublishing_an_episode_removes_it_from_the_build_and_the_feed(show: ShowCopy):
     assert show.run("publish").exit_code == 0
     show.edit("episodes/just-forgiving/episode.md", "explicit: false", "explicit: false\ndraft: true")
-    assert show.run("publish").exit_code == 0
+    result = show.run("publish")
+    assert result.exit_code == 0
+    # Said of the build's folder, which this is, not of the target, where the files stay without --prune.
+    audio = show.output / "episodes/just-forgiving/just-forgiving.mp3"
+    assert f"removed {audio} from the build (no longer part of the site)" in result.stdout.splitlines()
     assert "Just Forgiving" not in (show.published / "feed.xml").read_text(encoding="utf-8")
     assert not (show.output / "episodes" / "just-forgiving").exists()
 

@@ -88,6 +88,17 @@ def test_unreachable_endpoint(bucket_show: BucketShow, seaweed: SeaweedServer, m
     assert "check [publish] endpoint_url (or AWS_ENDPOINT_URL_S3)" in error
 
 
+def test_https_to_a_plain_http_server_says_to_write_http(bucket_show: BucketShow, seaweed: SeaweedServer,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    https = seaweed.endpoint.replace("http://", "https://")
+    _retarget(bucket_show, seaweed.endpoint, https)
+    error = _one_line_error(bucket_show.run("publish"))
+    assert f"{https} does not speak TLS (" in error
+    assert error.rstrip("\n").endswith("if the server takes plain HTTP (a local MinIO or SeaweedFS, say), write "
+                                       "endpoint_url with http://")
+
+
 @pytest.mark.parametrize("target, message", [
     ("ftp://example.org/show", "unknown scheme ftp://"),
     ("s3:///show", "no bucket given"),

@@ -192,7 +192,8 @@ def test_a_failed_upload_leaves_the_old_feed_and_the_rerun_completes(bucket_show
     s3_calls.clear()
     result = bucket_show.run("publish")
     assert result.exit_code == 0, result.output
-    assert "1 files were already there" in result.stdout
+    assert ("1 files were already there, as this build has them (from a publish that stopped, or one whose "
+            "manifest was lost), and are now recorded.") in result.stdout
     uploaded = _uploaded(s3_calls)
     assert _audio(NEW[0]) not in uploaded
     assert uploaded[0] == _audio(NEW[1]) and uploaded[-1] == "feed.xml"

@@ -272,7 +272,8 @@ def _show_outcome(published: Published) -> None:
     else:
         click.echo(f"Nothing changed: all {total} files are already published to {published.target}.")
     if published.found:
-        click.echo(f"{len(published.found)} files were already there (from a publish that stopped) and are now recorded.")
+        click.echo(f"{len(published.found)} files were already there, as this build has them (from a publish that "
+                   "stopped, or one whose manifest was lost), and are now recorded.")
     if published.deleted:
         click.echo(f"Deleted {len(published.deleted)} files that are no longer part of the site.")
     _mention_kept(published.kept)

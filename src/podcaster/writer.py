@@ -302,7 +302,7 @@ class SiteWriter:
             stale = self.root / key
             if stale.is_file():
                 stale.unlink()
-                log.info("removed %s (no longer part of the site)", key)
+                log.info("removed %s from the build (no longer part of the site)", stale)
                 remove_empty_folders(stale.parent, self.root)
         self._save_state(self._files, self._derived, self._groups)
         return files
