@@ -33,6 +33,7 @@ def test_json_summary_for_scripts(bucket_show: BucketShow):
     summary = json.loads(first.stdout)  # nothing else on stdout
     built = _built_files(bucket_show)
     assert summary["target"].startswith(f"s3://{bucket_show.bucket}/show at http://127.0.0.1:")
+    assert summary["target_url"] == f"s3://{bucket_show.bucket}/show"  # as the config gives it, for scripts
     assert summary["dry_run"] is False and summary["files"] == len(built)
     assert {item["key"]: item["size"] for item in summary["uploaded"]} == {k: len(v) for k, v in built.items()}
     assert summary["uploaded_bytes"] == sum(len(v) for v in built.values())

@@ -231,6 +231,7 @@ def _publish_summary(published: Published) -> dict:
     files = published.built.files
     return {
         "target": published.target,
+        "target_url": published.target_url,
         "dry_run": published.dry_run,
         "files": len(files),
         "uploaded": [{"key": key, "size": files[key].size} for key in published.uploaded],

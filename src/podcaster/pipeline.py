@@ -75,7 +75,8 @@ class TagPlan:
 @dataclass(frozen=True)
 class Published:
     built: Built
-    target: str
+    target: str  # for people: the target and where it is ("s3://bucket/show at https://…")
+    target_url: str  # as the config or --target gave it
     uploaded: list[str] = field(default_factory=list)
     uploaded_bytes: int = 0
     found: list[str] = field(default_factory=list)  # already in the target, recorded without uploading
@@ -200,7 +201,8 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
         observer = progress or publishing.Unobserved()
         observer.planned(plan)
         publishing.carry_out(plan, recorded, storage, observer)
-    published = Published(built, storage.description, [upload.key for upload in plan.uploads], plan.upload_bytes,
+    published = Published(built, storage.description, target or settings.target,
+                          [upload.key for upload in plan.uploads], plan.upload_bytes,
                           found=sorted(plan.found), deleted=plan.deletes, kept=plan.kept, dry_run=dry_run,
                           seconds=time.monotonic() - started)
     hub = loaded.show.feed.hub
