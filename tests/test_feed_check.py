@@ -219,8 +219,8 @@ def test_control_characters_are_announced(show: ShowCopy):
     result = show.run("check")
     assert result.exit_code == 0
     assert _lines(result, "Warning") == [
-        f"Warning: {show.root / EPISODE}: title: contains the control character U+0007, which XML cannot carry, so "
-        "the feed and the pages leave it out: remove it"]
+        f"Warning: {show.root / EPISODE}: title: contains the control character U+0007, which a feed or a "
+        "page cannot hold, so the feed, the pages and the audio tags leave it out: remove it"]
 
 
 def test_control_characters_in_the_notes_are_announced(show: ShowCopy):
@@ -230,8 +230,8 @@ def test_control_characters_in_the_notes_are_announced(show: ShowCopy):
         result = show.run("build")
         assert result.exit_code == 0
         assert _lines(result, "Warning") == [
-            f"Warning: {source}: notes: contains the control character U+0007, which XML cannot carry, so "
-            "the feed and the pages leave it out: remove it"]
+            f"Warning: {source}: notes: contains the control character U+0007, which a feed or a "
+            "page cannot hold, so the feed, the pages and the audio tags leave it out: remove it"]
 
 
 def test_live_stream_guid_must_differ_from_every_episode(show: ShowCopy):

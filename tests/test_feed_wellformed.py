@@ -61,7 +61,7 @@ def test_any_text_keeps_the_feed_well_formed_and_round_trips(show_title, descrip
     episode = dataclasses.replace(sample_episode, title=title, summary=summary, notes=body, speakers=(speaker,),
                                   guid=guid, soundbites=(Soundbite(1.0, 2.0, bite),), persons=())
     report = Report()
-    feedcheck.check_xml_characters(episode.source, episode, report)
+    feedcheck.check_control_characters(episode.source, episode, report)
     assert not report.errors
 
     xml = _render(show, episode)
@@ -94,7 +94,7 @@ def test_text_made_only_of_control_characters_is_refused(show: ShowCopy):
     result = show.run("check")
     assert result.exit_code == 1
     assert (f"Error: {show.root / 'episodes/just-forgiving/episode.md'}: title: is made only of control characters, "
-            "which XML cannot carry: write it in words") in result.stderr
+            "which a feed cannot hold: write it in words") in result.stderr
 
 
 def test_a_hostile_episode_builds_a_feed_that_says_it_back(show: ShowCopy):

@@ -273,8 +273,8 @@ def test_the_scratch_folder_a_killed_build_left_goes_and_a_running_builds_stays(
     for scratch in (abandoned, running):
         scratch.mkdir()
         (scratch / "0.part").write_bytes(b"RIFF half a picture")
-    two_hours_ago = os.stat(abandoned).st_mtime - 2 * 3600
-    os.utime(abandoned, (two_hours_ago, two_hours_ago))
+    two_days_ago = os.stat(abandoned).st_mtime - 2 * 24 * 3600
+    os.utime(abandoned, (two_days_ago, two_days_ago))
     assert show.run("build").exit_code == 0
     assert not abandoned.exists()
     assert (running / "0.part").read_bytes() == b"RIFF half a picture"

@@ -118,14 +118,25 @@ def test_an_hls_stream_is_announced_as_a_playlist(show: ShowCopy):
     assert item.find("enclosure").get("type") == "application/x-mpegURL"
 
 
-@pytest.mark.parametrize("stream_type", ["mpeg", "application/octet-stream", "audio/"])
-def test_a_stream_type_that_is_no_playable_type_is_refused(show: ShowCopy, stream_type):
+@pytest.mark.parametrize("stream_type", ["mpeg", "audio/"])
+def test_a_stream_type_that_is_no_media_type_is_refused(show: ShowCopy, stream_type):
     show.config.write_text(show.config.read_text(encoding="utf-8")
                            + LIVE_STREAM.replace('"audio/mpeg"', f'"{stream_type}"'), encoding="utf-8")
     result = show.run("check")
     assert result.exit_code == 1
-    assert (f"Error: {show.config}: live[1].stream_type: {stream_type!r} does not tell an app what it would play; use "
-            "the stream's own type, e.g. audio/mpeg (an Icecast or Shoutcast MP3 stream)") in result.stderr
+    assert (f"Error: {show.config}: live[1].stream_type: {stream_type!r} is not a media type; use the stream's own "
+            "type, e.g. audio/mpeg (an Icecast or Shoutcast MP3 stream)") in result.stderr
+
+
+def test_the_octet_stream_type_an_earlier_live_wrote_is_a_warning(show: ShowCopy):
+    """An upgrade must not refuse the next step of a stream that is on the air."""
+    show.config.write_text(show.config.read_text(encoding="utf-8")
+                           + LIVE_STREAM.replace('"audio/mpeg"', '"application/octet-stream"'), encoding="utf-8")
+    result = show.run("check")
+    assert result.exit_code == 0, result.output
+    assert (f"Warning: {show.config}: live[1].stream_type: 'application/octet-stream' does not tell an app what it "
+            "would play; use the stream's own type") in result.stderr
+    assert show.run("--strict", "check").exit_code == 1
 
 
 def test_an_episode_from_an_unknown_stream_is_refused_before_anything_is_written(show: ShowCopy):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import subprocess
 import uuid
 from datetime import datetime, timezone
@@ -16,7 +15,7 @@ from lxml import etree
 from mutagen.id3 import ID3
 
 from conftest import ShowCopy
-from podcaster import markers, pipeline, recording
+from podcaster import markers, recording
 from podcaster.model import Chapter
 
 LEAD_SILENCE = 2.0

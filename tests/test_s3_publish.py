@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import urllib.request
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import EndpointConnectionError

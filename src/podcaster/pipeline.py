@@ -31,6 +31,7 @@ from podcaster.render.templates import Templates, default_templates_dir
 from podcaster.site import FEED_KEY, LIVE_DIR_KEY, Layout
 from podcaster.storage import Manifest, open_target
 from podcaster.storage.local import LocalStorage
+from podcaster.text import without_control_characters
 from podcaster.writer import SiteWriter
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     _check_tagging_tools(all_episodes, report)
     report.raise_if_failed(strict=strict)
     assert show is not None
+    show = without_control_characters(show)  # which the check warned of
     moment = now or datetime.now(timezone.utc)
     published = [e for e in all_episodes if drafts or e.is_published(moment)]
     for episode in all_episodes:
@@ -452,13 +454,6 @@ def _write_episode_files(writer: SiteWriter, episode: Episode, show: Show, layou
             _write_tagged_audio(writer, key, episode, show, layout, source=alternate.path)
         else:
             writer.copy(key, alternate.path)
-    # A file the notes name may be one the episode publishes there anyway (`cover.jpg`).
-    published_anyway = {layout.audio_key(episode), layout.cover_key(episode), layout.chapters_key(episode),
-                        layout.page_key(episode), *(layout.picture_key(episode, size) for size in pages.PICTURE_SIZES)}
-    for name in episode.notes_files:
-        key = layout.notes_file_key(episode, name)
-        if key not in published_anyway:
-            writer.copy(key, episode.source.parent / name)
     if episode.chapters:
         image_keys = {}
         for index, chapter in enumerate(episode.chapters):
@@ -469,6 +464,14 @@ def _write_episode_files(writer: SiteWriter, episode: Episode, show: Show, layou
         inputs = cache.digest("chapters", show_inputs, episode.fingerprint, image_keys)
         if not writer.is_unchanged(key, inputs):
             writer.write_text(key, json_chapters.to_json(show, episode, layout, image_keys), inputs)
+    # Last: a file the notes name may be one the episode publishes there anyway (`cover.jpg`,
+    # `transcripts/talk.vtt`), or a page or picture made from it.
+    made_there = {layout.page_key(episode), layout.chapters_key(episode),
+                  *(layout.picture_key(episode, size) for size in pages.PICTURE_SIZES)}
+    for name in episode.notes_files:
+        key = layout.notes_file_key(episode, name)
+        if key not in writer.written and key not in made_there:
+            writer.copy(key, episode.source.parent / name)
 
 
 def _measure_media(writer: SiteWriter, episode: Episode, layout: Layout, media: feed.Media) -> None:
@@ -558,8 +561,9 @@ class _SiteImages:
 
 _SCRATCH_PREFIX = ".podcaster-pictures-"
 # A build that was killed leaves its scratch folder behind (an interrupted one removes it). A
-# build still running touched its own minutes ago at most: an hour untouched, it is abandoned.
-_ABANDONED_AFTER_SECONDS = 3600
+# folder is touched as each picture lands in it, so one a day untouched is not a running build's:
+# no build, even of a long archive, makes its pictures and then runs on for a day.
+_ABANDONED_AFTER_SECONDS = 24 * 3600
 
 
 def _remove_abandoned_scratch(folder: Path) -> None:

@@ -31,7 +31,8 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         path = self.translate_path(self.path)
         # Only one range is served as such; several, or one in another unit, get the whole file,
         # as HTTP lets a server answer any Range it does not support.
-        if not _RANGE.match(range_header) or not os.path.isfile(path):
+        asked = _RANGE.match(range_header)
+        if not asked or not any(asked.groups()) or not os.path.isfile(path):  # "bytes=-" asks for nothing
             return super().send_head()
         size = os.path.getsize(path)
         byte_range = _parse_range(range_header, size)

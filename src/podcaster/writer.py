@@ -341,7 +341,7 @@ class SiteWriter:
         if key in self.written:
             raise RenderError(f"two outputs would be written to {self.root / key}; rename one of their sources")
         # Keys come from names in the show (slugs, file names); none may climb out of the folder.
-        if not key or key.startswith("/") or "\\" in key or ".." in key.split("/"):
+        if not key or key.startswith("/") or "\\" in key or {"", ".", ".."} & set(key.split("/")):
             raise RenderError(f"refusing to write {key!r} outside the output folder {self.root}")
         self.written.add(key)
         if self._group_keys is not None:

@@ -188,11 +188,14 @@ def _put_chapters_in_time_order(path: Path) -> None:
         frames = _frame_spans(body, header[3])
         chapters = [span for span in frames if body[span[0]:span[0] + 4] == b"CHAP"]
         ordered = sorted(chapters, key=lambda span: _chapter_start(body, span))
-        if ordered == chapters or not frames:
+        if ordered == chapters:
             return
+        # Only the frames from the first chapter to the last are written again (not the cover
+        # art, which mutagen puts last).
+        moved = frames[frames.index(chapters[0]):frames.index(chapters[-1]) + 1]
         by_time = iter(ordered)
-        region = b"".join(body[slice(*(next(by_time) if span in chapters else span))] for span in frames)
-        file.seek(_HEADER_SIZE + frames[0][0])
+        region = b"".join(body[slice(*(next(by_time) if span in chapters else span))] for span in moved)
+        file.seek(_HEADER_SIZE + moved[0][0])
         file.write(region)
 
 

@@ -31,6 +31,7 @@ from podcaster.model import (
 )
 from podcaster.render import notes, notes_html
 from podcaster.site import FEED_KEY, Layout
+from podcaster.text import CONTROL_CHARACTERS
 from podcaster.writer import Reused
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -41,11 +42,8 @@ RSS_TYPE = "application/rss+xml"
 
 # Characters XML 1.0 cannot carry at all, even escaped: they are left out of the feed (and `check`
 # warns about them, so nothing disappears unannounced).
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def xml_text(text: str) -> str:
-    return XML_ILLEGAL.sub("", text)
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def _cdata(text: str) -> etree.CDATA | str:

@@ -23,6 +23,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from podcaster import timecodes
+from podcaster.text import CONTROL_CHARACTERS
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i",
@@ -63,7 +64,7 @@ def with_and_without_player(markdown: str, player: Player) -> tuple[str, str]:
 def _parsed(markdown: str) -> list[Token]:
     """The notes' tokens, their headings under the episode's title: the page's one h1 is the title,
     so notes that use `#` have every heading moved down a level, keeping their outline."""
-    tokens = _markdown.parse(markdown, {})
+    tokens = _markdown.parse(CONTROL_CHARACTERS.sub("", markdown), {})  # which check warns of
     if not any(token.type == "heading_open" and token.tag == "h1" for token in tokens):
         return tokens
     return [token.copy(tag=f"h{min(6, int(token.tag[1]) + 1)}") if token.type in ("heading_open", "heading_close")
@@ -109,16 +110,22 @@ def _render(tokens: list[Token], player: Player | None) -> str:
     return _IMAGE_WITHOUT_ALT.sub('<img alt=""', _LINK_WITHOUT_ADDRESS.sub(r"\1", cleaned))
 
 
-# In the sanitizer's output, where attribute values are always double-quoted and never hold a ">".
-_LINK_WITHOUT_ADDRESS = re.compile(r'<a(?![^>]*\shref=")[^>]*>(.*?)</a>', re.DOTALL)
-_IMAGE_WITHOUT_ALT = re.compile(r'<img(?![^>]*\salt=")')
-_ADDRESS = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+# In the sanitizer's output, where a "<" in text is always "&lt;", and attribute values are
+# always double-quoted and never hold a '"' or a ">": so these find tags, never text.
+_LINK_WITHOUT_ADDRESS = re.compile(r'<a(?=[\s>])(?![^>]*\shref=")[^>]*>(.*?)</a>', re.DOTALL)
+_IMAGE_WITHOUT_ALT = re.compile(r'<img(?=[\s>/])(?![^>]*\salt=")')
+_LINK_OR_IMAGE = re.compile(r"<(?:a|img)\s[^>]*>")
+# Within such a tag, a relative address: not a URL with a scheme, nor a fragment of the page itself.
+_ADDRESS = re.compile(r'(\s(?:href|src)=")(?![A-Za-z][A-Za-z0-9+.-]*:|#)([^"]*)(")')
 
 
 def with_absolute_urls(html: str, base_url: str) -> str:
     """Sanitized notes (`to_html`) with their relative links and images made absolute against
     `base_url`, the page they were written for."""
-    return _ADDRESS.sub(lambda m: m.group(1) + urljoin(base_url, m.group(2)) + m.group(3), html)
+    def absolute(address: re.Match) -> str:
+        return address.group(1) + urljoin(base_url, address.group(2)) + address.group(3)
+
+    return _LINK_OR_IMAGE.sub(lambda tag: _ADDRESS.sub(absolute, tag.group()), html)
 
 
 def seek_href(audio_url: str, seconds: float) -> str:

@@ -7,28 +7,15 @@ prefix (`{% extends "!default/episode.html" %}`) instead of copying it.
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
-from podcaster.errors import RenderError
+from podcaster.errors import PodcasterError, RenderError
 
 DEFAULT_PREFIX = "!default"
-# What neither HTML (control characters) nor XML (most C0 controls, lone surrogates,
-# non-characters) lets a page, a sitemap or a JSON-LD block hold: a value written into a
-# template loses them, as the feed's text does (`check` warns of them).
-_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
-
-
-def _without_forbidden_characters(value: Any) -> Any:
-    if isinstance(value, Markup):  # HTML already made safe (the notes): it stays so
-        return Markup(_FORBIDDEN_CHARACTERS.sub("", value))
-    return _FORBIDDEN_CHARACTERS.sub("", value) if isinstance(value, str) else value
-
-
+_PACKAGE = Path(__file__).resolve().parent.parent
 def default_templates_dir() -> Path:
     # Installed from a wheel, the templates ship inside the package; in a source checkout
     # (or an editable install) they are the repository's top-level templates/ folder.
@@ -53,7 +40,6 @@ class Templates:
             # Block tags take no room in the output, so pages keep the templates' indentation.
             trim_blocks=True,
             lstrip_blocks=True,
-            finalize=_without_forbidden_characters,
         )
 
     def digest(self) -> str:
@@ -71,23 +57,28 @@ class Templates:
             raise RenderError(f"template {e.name!r} not found in the show's templates or the defaults") from e
         except jinja2.TemplateSyntaxError as e:
             raise RenderError(f"{e.filename or e.name}: line {e.lineno}: {e.message}; fix the template") from e
+        except PodcasterError:  # said by podcaster's own code, which a template called: as it is
+            raise
         except Exception as e:
             # A show's own template can name what is not there, misuse a filter, divide by zero:
             # named by the template line that failed (which may be in a macro or a parent).
             where = self._template_line(e)
-            if where is None:  # not raised by a template's own code: a bug, with its traceback
+            if where is None:  # raised by podcaster's own code, or by none a template ran: a bug, with its traceback
                 raise
             fix = "check the variable's name" if isinstance(e, jinja2.UndefinedError) else "fix the template"
             problem = e.message if isinstance(e, jinja2.TemplateError) and e.message else f"{type(e).__name__}: {e}"
             raise RenderError(f"{where}: {problem} (rendering {name}); {fix}") from e
 
     def _template_line(self, error: Exception) -> str | None:
-        """"file: line N" of the innermost template code the error passed through, if any did."""
+        """"file: line N" of the innermost template code the error passed through, unless podcaster's
+        own code ran after it (a template that calls a property with a bug has no mistake in it)."""
         found = None
         frame = error.__traceback__
         while frame is not None:
-            filename = frame.tb_frame.f_code.co_filename
-            if any(Path(filename).is_relative_to(folder) for folder in self._folders):
+            filename = Path(frame.tb_frame.f_code.co_filename)
+            if any(filename.is_relative_to(folder) for folder in self._folders):
                 found = f"{filename}: line {frame.tb_lineno}"
+            elif filename.is_relative_to(_PACKAGE):
+                found = None
             frame = frame.tb_next
         return found

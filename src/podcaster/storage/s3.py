@@ -289,7 +289,8 @@ def _explain(error: Exception, endpoint: str, bucket: str) -> str:
         return ("no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile "
                 "in [publish] profile or AWS_PROFILE (credentials never go in podcast.toml)")
     if isinstance(error, SSLError):
-        if "WRONG_VERSION_NUMBER" in str(error):  # what an https:// client hears from a plain-HTTP server
+        # What an https:// client hears from a plain-HTTP server (OpenSSL 3.2 on: "record layer failure").
+        if "WRONG_VERSION_NUMBER" in str(error) or "record layer failure" in str(error):
             return (f"{endpoint} does not speak TLS ({error}); if the server takes plain HTTP (a local MinIO or "
                     "SeaweedFS, say), write endpoint_url with http://")
         return f"the TLS handshake with {endpoint} failed ({error}); check the endpoint's certificate or AWS_CA_BUNDLE"

@@ -1,0 +1,43 @@
+"""The characters a feed, a page and an audio tag cannot hold, and text without them."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import Any
+
+# Control characters (which HTML forbids, and XML, but for tab and line ends, mostly too), lone
+# surrogates and non-characters: what a paste from a word processor or a terminal brings along.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Each string in `value` (a dataclass, a tuple, a string, nested), with where it is: "persons[2].name"."""
+    if isinstance(value, str):
+        yield path, value
+    elif dataclasses.is_dataclass(value):
+        for field in dataclasses.fields(value):
+            yield from texts(getattr(value, field.name), f"{path}.{field.name}" if path else field.name)
+    elif isinstance(value, tuple):
+        for position, item in enumerate(value, 1):
+            yield from texts(item, f"{path}[{position}]")
+
+
+def without_control_characters(value: Any) -> Any:
+    """`value` (as `texts` walks it) with every string cleared of CONTROL_CHARACTERS; `value` itself
+    when it holds none, as nearly every show and episode does."""
+    if not any(CONTROL_CHARACTERS.search(text) for _, text in texts(value)):
+        return value
+    return _cleared(value)
+
+
+def _cleared(value: Any) -> Any:
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{field.name: _cleared(getattr(value, field.name))
+                                             for field in dataclasses.fields(value) if field.init})
+    if isinstance(value, tuple):
+        return tuple(_cleared(item) for item in value)
+    return value
