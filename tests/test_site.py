@@ -574,3 +574,50 @@ def test_what_only_looks_like_a_link_to_a_file_is_not_one(show: ShowCopy, notes)
                                        encoding="utf-8")
     result = show.run("--strict", "check")
     assert result.exit_code == 0, result.output
+
+
+def test_a_mistake_in_a_template_folder_reached_through_dot_dot_is_traced_to_it(show: ShowCopy):
+    theme = show.root.parent / "theme"
+    theme.mkdir()
+    (theme / "404.html").write_text('{% extends "!default/404.html" %}\n{% block main %}{{ nope }}{% endblock %}\n',
+                                    encoding="utf-8")
+    show.edit("podcast.toml", "[publish]", '[paths]\ntemplates = "../theme"\n\n[publish]')
+    result = show.run("build")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {theme / '404.html'}: line 2: 'nope' is undefined (rendering 404.html); "
+                             "check the variable's name\n")
+
+
+def test_control_characters_in_a_transcript_are_left_out_of_the_page(show: ShowCopy):
+    transcript = show.root / "episodes/will-allah-forgive-me/transcript.vtt"
+    transcript.write_text(transcript.read_text(encoding="utf-8").rstrip("\n")
+                          + "\n\n00:00:15.000 --> 00:00:16.000\nA bell\x07 rings.\n", encoding="utf-8")
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    assert ("transcript: transcript.vtt contains the control character U+0007, which a page cannot hold, so the page "
+            "leaves it out: remove it") in result.stderr
+    page = (show.output / "episodes/will-allah-forgive-me/index.html").read_text(encoding="utf-8")
+    assert "A bell rings." in page and "\x07" not in page
+
+
+def test_a_nul_or_an_overlong_name_in_the_notes_is_a_warning_not_a_crash(show: ShowCopy):
+    folder = show.root / "episodes/just-forgiving"
+    (folder / "episode.md").write_text((folder / "episode.md").read_text(encoding="utf-8")
+                                       + f"\n[a](a%00b.txt) [b]({'x' * 300}.pdf)\n", encoding="utf-8")
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    assert f"they link to '{'x' * 300}.pdf', which is not a file" in result.stderr
+
+
+def test_front_matter_files_must_be_in_the_episodes_folder(show: ShowCopy, tmp_path: Path):
+    secret = tmp_path / "credentials.json"
+    secret.write_text('{"key": "the producer\'s"}', encoding="utf-8")
+    folder = show.root / "episodes/will-allah-forgive-me"
+    (folder / "linked.json").symlink_to(secret)
+    for named in (str(secret), "linked.json", "../../../credentials.json"):
+        show.edit("episodes/will-allah-forgive-me/episode.md", "  - file: transcript.json\n", f"  - file: {named}\n")
+        result = show.run("check")
+        assert result.exit_code == 1, named
+        assert (f"transcript: {named!r} leads out of the episode's folder (by its path or a symbolic link), and only "
+                "files in it are published; copy the file into the folder") in result.stderr
+        show.edit("episodes/will-allah-forgive-me/episode.md", f"  - file: {named}\n", "  - file: transcript.json\n")

@@ -7,6 +7,7 @@ one `check` lists everything that needs fixing.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import posixpath
 import re
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -25,11 +26,12 @@ from podcaster import apple, audio, chapters as chapter_sources, languages, podc
 from podcaster.cache import BuildCache, digest as cache_digest, file_stamp
 from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
 from podcaster.errors import AudioError, Report
+from podcaster.files import lies_in
 from podcaster.model import (
     AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript, episode_text,
     notes_in,
 )
-from podcaster.text import without_control_characters
+from podcaster.text import CONTROL_CHARACTERS, without_control_characters
 
 EPISODE_FILE = "episode.md"
 # libyaml's safe loader when PyYAML was built with it: the same documents, about 8 times faster.
@@ -260,33 +262,40 @@ def _inputs(source: Path, chapters_value: Any, audio_path: Path, cover: Path | N
     return tuple(dict.fromkeys(path for path in named if path is not None))
 
 
-# Where notes name a file: a Markdown link or image `](address` (or `](<address with spaces>`),
-# a reference `[name]: address` on a line of its own, and an HTML attribute `src="address"` /
-# `href=address`. Each pattern starts with characters the regex engine looks for quickly: one
-# that matched the attribute names anywhere in the text took a fifth of a millisecond an episode.
-_MARKDOWN_LINK = re.compile(r"\]\(\s*(?:<([^>\n]+)>|([^)\s]+))")
+# Where notes name a file: a Markdown link or image `](address` (or `](<address with spaces>`,
+# or one with a pair of parentheses), a reference `[name]: address` on a line of its own (also in
+# a quote), and an HTML attribute `src="address"` / `href=address` inside a tag. Each pattern
+# starts with characters the regex engine looks for quickly: one that matched the attribute names
+# anywhere in the text took a fifth of a millisecond an episode.
+_MARKDOWN_LINK = re.compile(r"\]\(\s*(?:<([^>\n]+)>|((?:[^()\s]|\([^()\s]*\))+))")
 _MARKDOWN_REFERENCE = re.compile(  # not a footnote ([^1]: …), and nothing after the address but a title
-    r"\n {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|([^\s<>]+))[ \t]*(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\))?[ \t]*(?=\n|$)")
+    r"\n {0,3}(?:> ?)*\[(?!\^)[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|([^\s<>]+))[ \t]*(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\))?"
+    r"[ \t]*(?=\n|$)")
 _ATTRIBUTE_VALUE = re.compile(r"=\s*(?:\"([^\"]+)\"|'([^']+)'|([^\s\"'=<>`]+))")
-_ADDRESS_ATTRIBUTE = re.compile(r"\b(?:src|href)\s*$", re.IGNORECASE)
-# Code, where an address is an example: fenced blocks and inline spans.
-_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1|`[^`\n]*`", re.MULTILINE | re.DOTALL)
+_ADDRESS_ATTRIBUTE = re.compile(r"\s(?:src|href)\s*$", re.IGNORECASE)
+# Where an address is an example or hidden: fenced code blocks, inline code, HTML comments.
+_NOT_SHOWN = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1|`[^`\n]*`|<!--.*?-->", re.MULTILINE | re.DOTALL)
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _notes_addresses(notes: str) -> Iterator[str]:
-    if "`" in notes or "~~~" in notes:  # found far faster than the pattern is
-        notes = _CODE.sub("", notes)
-    for match in _MARKDOWN_LINK.finditer(notes):
-        yield match.group(1) or match.group(2)
+    """The addresses the notes link to or show, as Markdown reads them (escapes and entities undone)."""
+    if "`" in notes or "~~~" in notes or "<!--" in notes:  # found far faster than the pattern is
+        notes = _NOT_SHOWN.sub("", notes)
+    found = [match.group(1) or match.group(2) for match in _MARKDOWN_LINK.finditer(notes)]
     if "]:" in notes:
-        for match in _MARKDOWN_REFERENCE.finditer("\n" + notes):
-            yield match.group(1) or match.group(2)
+        found += [match.group(1) or match.group(2) for match in _MARKDOWN_REFERENCE.finditer("\n" + notes)]
     for match in _ATTRIBUTE_VALUE.finditer(notes):
-        if _ADDRESS_ATTRIBUTE.search(notes, max(0, match.start() - 10), match.start()):
-            yield next(value for value in match.groups() if value)
+        start = match.start()
+        # `src=` inside a tag, not in a URL's query (`?src=rss`) or in prose.
+        if (_ADDRESS_ATTRIBUTE.search(notes, max(0, start - 10), start)
+                and notes.rfind("<", 0, start) > notes.rfind(">", 0, start)):
+            found.append(next(value for value in match.groups() if value))
+    for address in found:
+        yield html.unescape(_MARKDOWN_ESCAPE.sub(r"\1", address))
 
 
-def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[str, ...], tuple[Path, ...]]:
+def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[PurePosixPath, ...], tuple[Path, ...]]:
     """The files beside `source` (or below it) that its notes link to by a relative address
     (`photo.jpg`, `slides/talk.pdf`), as written; and every path such an address names, there or
     not, so that adding the file loads the episode again. One that names no file is reported,
@@ -294,23 +303,23 @@ def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[str, .
     (`../other-episode/`) lead to other pages of the site, and absolute ones elsewhere: neither is
     a file of this episode, and no file outside the folder is ever published from here."""
     folder = source.parent
-    files: dict[str, None] = {}
+    files: dict[PurePosixPath, None] = {}
     named: dict[Path, None] = {}
     for written in _notes_addresses(notes):
         address = urlsplit(written)
         # Judged decoded: "%2Fetc%2Fpasswd" is an absolute path, "..%2F" a way out.
         path = unquote(address.path)
         if address.scheme or address.netloc or not path or path.startswith("/") or "\\" in path \
-                or ":" in path.split("/")[0]:
+                or "\0" in path or ":" in path.split("/")[0]:
             continue
         name = posixpath.normpath(path)
         if name in (".", "..") or name.startswith("../"):
             continue
         candidate = folder / name
         named[candidate] = None
-        if candidate.is_file() and candidate.resolve().is_relative_to(folder.resolve()):
-            files[name] = None
-        elif candidate.is_file():
+        if _is_file(candidate) and lies_in(candidate, folder):
+            files[PurePosixPath(name)] = None
+        elif _is_file(candidate):
             report.warn(source, "show notes", f"they link to {written!r}, a link that leads out of the episode's "
                                               "folder, which is not published; put the file itself there")
         else:
@@ -418,6 +427,11 @@ def _check_transcript(source: Path, transcript: Path, report: Report) -> None:
         transcripts.parse(transcript)
     except ValueError as e:
         report.error(source, "transcript", f"{e}; fix the file")
+        return
+    found = CONTROL_CHARACTERS.search(transcript.read_text(encoding="utf-8-sig", errors="replace"))
+    if found:
+        report.warn(source, "transcript", f"{transcript.name} contains the control character U+{ord(found.group()):04X}, "
+                                          "which a page cannot hold, so the page leaves it out: remove it")
 
 
 def _check_unique_guids(episodes: list[Episode], report: Report) -> None:
@@ -443,8 +457,9 @@ def _repeats(episodes: list[Episode], key: Callable[[Episode], str]) -> Iterator
             yield episode, first
 
 
-class _NoSuchFile(ValueError):
-    """A named file is missing: the fix is the file, not the value's form, so no example is added."""
+class _FileProblem(ValueError):
+    """A named file is missing or may not be published: the fix is the file, not the value's form,
+    so no example is added."""
 
 
 class _FieldReader:
@@ -462,7 +477,7 @@ class _FieldReader:
             return default
         try:
             return convert(self.data[key])
-        except _NoSuchFile as e:
+        except _FileProblem as e:
             self._fail(key, str(e))
         except ValueError as e:
             self._fail(key, f"{e}; for example `{key}: {field.example}`")
@@ -545,10 +560,20 @@ def _file(source: Path) -> Callable[[Any], Path]:
         if not isinstance(value, str) or not value.strip():
             raise ValueError(f"must be a file name, not {value!r}")
         path = source.parent / value.strip()
-        if not path.is_file():
-            raise _NoSuchFile(f"{value!r} does not exist beside {source.name}; add the file or fix the name")
+        if not _is_file(path):
+            raise _FileProblem(f"{value!r} does not exist beside {source.name}; add the file or fix the name")
+        if not lies_in(path, source.parent):
+            raise _FileProblem(f"{value!r} leads out of the episode's folder (by its path or a symbolic link), "
+                               "and only files in it are published; copy the file into the folder")
         return path
     return convert
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL in it
+        return False
 
 
 def _chapters(source: Path) -> Callable[[Any], tuple[Chapter, ...]]:

@@ -1,4 +1,4 @@
-"""File helpers every writer shares: atomic replacement and content digests."""
+"""File helpers every writer shares: atomic replacement, content digests, and where a file really is."""
 
 from __future__ import annotations
 
@@ -44,3 +44,12 @@ def remove_empty_folders(folder: Path, root: Path) -> None:
     while folder != root and folder.is_relative_to(root) and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
+
+
+def lies_in(path: Path, folder: Path) -> bool:
+    """Whether `path`, its symbolic links followed, is inside `folder`: what a build may publish from
+    an episode's folder (a link out of it could lead to a CI runner's credentials)."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):  # a link loop, a name the system refuses
+        return False

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from podcaster.errors import EpisodeError
 
@@ -323,8 +323,8 @@ class Episode:
     alternates: tuple[AlternateAudio, ...] = ()
     social: tuple[SocialInteract, ...] = ()
     # Files beside episode.md that the notes link to or show by a relative address (a photo, a
-    # PDF), as written there: published beside the page, where those addresses lead.
-    notes_files: tuple[str, ...] = ()
+    # PDF), relative to its folder: published beside the page, where those addresses lead.
+    notes_files: tuple[PurePosixPath, ...] = ()
     # Every file the episode was read from, and a digest of their content (the episode.md's bytes,
     # the others' size and mtime): pages and feed items made from the episode are made again only
     # when it changes.

@@ -20,11 +20,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from podcaster import (
-    artwork, audio, cache, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes, publishing,
-    recording, scaffold,
+    artwork, audio, cache, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes,
+    publishing, recording, scaffold,
 )
 from podcaster.cache import BuildCache
 from podcaster.errors import ArtworkError, ConfigError, EpisodeError, Problem, Report, StorageError
+from podcaster.files import lies_in
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, notes, pages
 from podcaster.render.templates import Templates, default_templates_dir
@@ -469,9 +470,10 @@ def _write_episode_files(writer: SiteWriter, episode: Episode, show: Show, layou
     made_there = {layout.page_key(episode), layout.chapters_key(episode),
                   *(layout.picture_key(episode, size) for size in pages.PICTURE_SIZES)}
     for name in episode.notes_files:
-        key = layout.notes_file_key(episode, name)
-        if key not in writer.written and key not in made_there:
-            writer.copy(key, episode.source.parent / name)
+        key, path = layout.notes_file_key(episode, name), episode.source.parent / name
+        # Checked again: the file may have been swapped for a link out since the episode loaded.
+        if key not in writer.written and key not in made_there and lies_in(path, episode.source.parent):
+            writer.copy(key, path)
 
 
 def _measure_media(writer: SiteWriter, episode: Episode, layout: Layout, media: feed.Media) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from podcaster.model import Episode, Show
@@ -62,7 +62,7 @@ class Layout:
     def alternate_key(self, episode: Episode, alternate: Path) -> str:
         return f"episodes/{episode.slug}/alternates/{alternate.name}"
 
-    def notes_file_key(self, episode: Episode, name: str) -> str:
+    def notes_file_key(self, episode: Episode, name: PurePosixPath) -> str:
         """A file the notes link to by `name`, relative to the page: beside it, where the link leads."""
         return f"episodes/{episode.slug}/{name}"
 

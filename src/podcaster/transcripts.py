@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podcaster import timecodes
+from podcaster.text import CONTROL_CHARACTERS
 
 # The transcript formats whose cues a page can show, by file suffix.
 FORMATS = {".vtt": "WebVTT", ".srt": "SubRip"}
@@ -79,7 +80,8 @@ def _cue(path: Path, line_number: int, lines: list[str]) -> Cue | None:
         raise ValueError(f"{path.name}: line {line_number + timing_index}: {e}") from None
     if end < start:
         raise ValueError(f"{path.name}: line {line_number + timing_index}: the cue ends before it starts")
-    raw = " ".join(line.strip() for line in lines[timing_index + 1:])
+    # Without control characters, which a page cannot hold (the episode's check warns of them).
+    raw = CONTROL_CHARACTERS.sub("", " ".join(line.strip() for line in lines[timing_index + 1:]))
     voice = _VOICE.search(raw)
-    words = html.unescape(_TAG.sub("", raw)).strip()
+    words = CONTROL_CHARACTERS.sub("", html.unescape(_TAG.sub("", raw))).strip()
     return Cue(start, end, words, voice.group(1).strip() if voice else None) if words else None

@@ -40,9 +40,10 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 RSS_TYPE = "application/rss+xml"
 
-# Characters XML 1.0 cannot carry at all, even escaped: they are left out of the feed (and `check`
-# warns about them, so nothing disappears unannounced).
+
 def xml_text(text: str) -> str:
+    """`text` without control characters: most XML cannot carry at all, the rest no app should get
+    (`check` warns of them, so nothing disappears unannounced)."""
     return CONTROL_CHARACTERS.sub("", text)
 
 

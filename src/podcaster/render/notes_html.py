@@ -105,27 +105,59 @@ def _render(tokens: list[Token], player: Player | None) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel=None,  # no link can open a window (target is not allowed): nothing for noopener to do
     )
-    # What the sanitizer leaves is safe but not always valid HTML: a link whose address it removed
-    # (javascript:) is only its text, and an image written without alt text gets an empty one.
-    return _IMAGE_WITHOUT_ALT.sub('<img alt=""', _LINK_WITHOUT_ADDRESS.sub(r"\1", cleaned))
+    return _made_valid(cleaned)
 
 
-# In the sanitizer's output, where a "<" in text is always "&lt;", and attribute values are
-# always double-quoted and never hold a '"' or a ">": so these find tags, never text.
-_LINK_WITHOUT_ADDRESS = re.compile(r'<a(?=[\s>])(?![^>]*\shref=")[^>]*>(.*?)</a>', re.DOTALL)
-_IMAGE_WITHOUT_ALT = re.compile(r'<img(?=[\s>/])(?![^>]*\salt=")')
-_LINK_OR_IMAGE = re.compile(r"<(?:a|img)\s[^>]*>")
-# Within such a tag, a relative address: not a URL with a scheme, nor a fragment of the page itself.
-_ADDRESS = re.compile(r'(\s(?:href|src)=")(?![A-Za-z][A-Za-z0-9+.-]*:|#)([^"]*)(")')
+def _made_valid(html: str) -> str:
+    """The sanitizer's output, which is safe but not always valid HTML, made valid: a link whose
+    address it removed (javascript:) is only its text, and an image without alt text gets an empty one."""
+    unwrapping = False
+
+    def valid(tag: re.Match) -> str:
+        nonlocal unwrapping
+        closing, name, attributes, end = tag.groups()
+        if name == "a" and not closing and "href" not in _names(attributes):
+            unwrapping = True
+            return ""
+        if name == "a" and closing and unwrapping:  # links do not nest: this one closes it
+            unwrapping = False
+            return ""
+        if name == "img" and "alt" not in _names(attributes):
+            return f'<img alt=""{attributes}{end}'
+        return tag.group()
+
+    return _TAG.sub(valid, html)
+
+
+# A tag in the sanitizer's output, from its "<" to its ">". The sanitizer writes a "<" in text as
+# "&lt;" and every attribute value double-quoted without a '"' in it, but (before nh3 0.3.7) may
+# leave "<" and ">" in a value: each value is taken whole, so no tag is ever looked for inside one.
+_TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)((?:\s+[^\s\"'<>/=]+(?:=\"[^\"]*\")?)*)(\s*/?>)")
+_ATTRIBUTE = re.compile(r"(\s+)([^\s\"'<>/=]+)(?:=\"([^\"]*)\")?")
+# A relative address: not a URL with a scheme, nor a fragment of the page itself.
+_RELATIVE = re.compile(r"(?![A-Za-z][A-Za-z0-9+.-]*:|#)")
+
+
+def _names(attributes: str) -> set[str]:
+    return {attribute.group(2) for attribute in _ATTRIBUTE.finditer(attributes)}
 
 
 def with_absolute_urls(html: str, base_url: str) -> str:
     """Sanitized notes (`to_html`) with their relative links and images made absolute against
     `base_url`, the page they were written for."""
-    def absolute(address: re.Match) -> str:
-        return address.group(1) + urljoin(base_url, address.group(2)) + address.group(3)
+    def attribute(found: re.Match) -> str:
+        space, name, value = found.groups()
+        if value is None or name not in ("href", "src") or not _RELATIVE.match(value):
+            return found.group()
+        return f'{space}{name}="{urljoin(base_url, value)}"'
 
-    return _LINK_OR_IMAGE.sub(lambda tag: _ADDRESS.sub(absolute, tag.group()), html)
+    def tag(found: re.Match) -> str:
+        closing, name, attributes, end = found.groups()
+        if closing or name not in ("a", "img"):
+            return found.group()
+        return f"<{name}{_ATTRIBUTE.sub(attribute, attributes)}{end}"
+
+    return _TAG.sub(tag, html)
 
 
 def seek_href(audio_url: str, seconds: float) -> str:

@@ -7,6 +7,7 @@ prefix (`{% extends "!default/episode.html" %}`) instead of copying it.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,14 @@ import jinja2
 from podcaster.errors import PodcasterError, RenderError
 
 DEFAULT_PREFIX = "!default"
-_PACKAGE = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # podcaster's own code
+
+
 def default_templates_dir() -> Path:
     # Installed from a wheel, the templates ship inside the package; in a source checkout
     # (or an editable install) they are the repository's top-level templates/ folder.
-    packaged = Path(__file__).resolve().parent.parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "templates"
+    packaged = _PACKAGE / "templates"
+    return packaged if packaged.is_dir() else _PACKAGE.parent.parent / "templates"
 
 
 class Templates:
@@ -28,7 +31,10 @@ class Templates:
         default_loader = jinja2.FileSystemLoader(default_templates_dir())
         loaders: list[jinja2.BaseLoader] = []
         self._folders = [default_templates_dir()]
-        if show_templates_dir.is_dir() and show_templates_dir.resolve() != default_templates_dir().resolve():
+        # Resolved, as the file names of podcaster's code are, so an error is traced to its file
+        # whatever `..` or links the path took (see `_template_line`).
+        show_templates_dir = show_templates_dir.resolve()
+        if show_templates_dir.is_dir() and show_templates_dir != default_templates_dir():
             loaders.append(jinja2.FileSystemLoader(show_templates_dir))
             self._folders.append(show_templates_dir)
         loaders += [jinja2.PrefixLoader({DEFAULT_PREFIX: default_loader}, delimiter="/"), default_loader]
@@ -75,7 +81,7 @@ class Templates:
         found = None
         frame = error.__traceback__
         while frame is not None:
-            filename = Path(frame.tb_frame.f_code.co_filename)
+            filename = Path(os.path.realpath(frame.tb_frame.f_code.co_filename))
             if any(filename.is_relative_to(folder) for folder in self._folders):
                 found = f"{filename}: line {frame.tb_lineno}"
             elif filename.is_relative_to(_PACKAGE):
