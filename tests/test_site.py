@@ -586,6 +586,13 @@ def test_a_mistake_in_a_template_folder_reached_through_dot_dot_is_traced_to_it(
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {theme / '404.html'}: line 2: 'nope' is undefined (rendering 404.html); "
                              "check the variable's name\n")
+    # A template that is a link to one elsewhere is named where the show has it.
+    templates = show.root / "templates"
+    templates.mkdir()
+    (templates / "404.html").symlink_to(theme / "404.html")
+    show.edit("podcast.toml", 'templates = "../theme"', 'templates = "templates"')
+    assert show.run("build").stderr == (f"Error: {templates / '404.html'}: line 2: 'nope' is undefined "
+                                        "(rendering 404.html); check the variable's name\n")
 
 
 def test_control_characters_in_a_transcript_are_left_out_of_the_page(show: ShowCopy):
@@ -600,6 +607,20 @@ def test_control_characters_in_a_transcript_are_left_out_of_the_page(show: ShowC
     assert "A bell rings." in page and "\x07" not in page
 
 
+def test_addresses_are_read_as_markdown_and_browsers_read_them(show: ShowCopy):
+    folder = show.root / "episodes/just-forgiving"
+    for name in ("sales&region.pdf", "diagram.jpg", "my_photo.jpg"):
+        (folder / name).write_bytes(b"a file")
+    (folder / "episode.md").write_text(
+        (folder / "episode.md").read_text(encoding="utf-8")
+        + '\n[Sales](sales&region.pdf), <img alt="before > after" src="diagram.jpg">, [photo](my\\_photo.jpg),'
+        " [player](https://player.example.org/embed?src=notes)\n", encoding="utf-8")
+    result = show.run("--strict", "build")
+    assert result.exit_code == 0, result.output
+    for name in ("sales&region.pdf", "diagram.jpg", "my_photo.jpg"):
+        assert (show.output / "episodes/just-forgiving" / name).read_bytes() == b"a file", name
+
+
 def test_a_nul_or_an_overlong_name_in_the_notes_is_a_warning_not_a_crash(show: ShowCopy):
     folder = show.root / "episodes/just-forgiving"
     (folder / "episode.md").write_text((folder / "episode.md").read_text(encoding="utf-8")
@@ -607,6 +628,22 @@ def test_a_nul_or_an_overlong_name_in_the_notes_is_a_warning_not_a_crash(show: S
     result = show.run("build")
     assert result.exit_code == 0, result.output
     assert f"they link to '{'x' * 300}.pdf', which is not a file" in result.stderr
+
+
+def test_audio_and_images_may_live_outside_the_episodes_folder(show: ShowCopy):
+    """A cover the show shares, a recording annexed on another disk: read as images and audio, they
+    cannot leak a file."""
+    shared = show.root / "shared-cover.jpg"
+    shutil.copyfile(show.root / "episodes/just-forgiving/cover.jpg", shared)
+    show.edit("episodes/just-forgiving/episode.md", "cover: cover.jpg", "cover: ../../shared-cover.jpg")
+    recording = show.root / "episodes/just-forgiving/episode.mp3"
+    annexed = show.root / "annex" / "episode.mp3"
+    annexed.parent.mkdir()
+    shutil.move(recording, annexed)
+    recording.symlink_to(annexed)
+    assert show.run("--strict", "check").exit_code == 0
+    assert show.run("build").exit_code == 0
+    assert (show.output / "episodes/just-forgiving/cover.jpg").read_bytes() == shared.read_bytes()
 
 
 def test_front_matter_files_must_be_in_the_episodes_folder(show: ShowCopy, tmp_path: Path):
@@ -618,6 +655,6 @@ def test_front_matter_files_must_be_in_the_episodes_folder(show: ShowCopy, tmp_p
         show.edit("episodes/will-allah-forgive-me/episode.md", "  - file: transcript.json\n", f"  - file: {named}\n")
         result = show.run("check")
         assert result.exit_code == 1, named
-        assert (f"transcript: {named!r} leads out of the episode's folder (by its path or a symbolic link), and only "
-                "files in it are published; copy the file into the folder") in result.stderr
+        assert (f"transcript: {named!r} leads out of the episode's folder (by its path or a symbolic link), "
+                "and a file published as it is must be in it; copy the file into the folder") in result.stderr
         show.edit("episodes/will-allah-forgive-me/episode.md", f"  - file: {named}\n", "  - file: transcript.json\n")

@@ -271,28 +271,35 @@ _MARKDOWN_LINK = re.compile(r"\]\(\s*(?:<([^>\n]+)>|((?:[^()\s]|\([^()\s]*\))+))
 _MARKDOWN_REFERENCE = re.compile(  # not a footnote ([^1]: …), and nothing after the address but a title
     r"\n {0,3}(?:> ?)*\[(?!\^)[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|([^\s<>]+))[ \t]*(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\))?"
     r"[ \t]*(?=\n|$)")
-_ATTRIBUTE_VALUE = re.compile(r"=\s*(?:\"([^\"]+)\"|'([^']+)'|([^\s\"'=<>`]+))")
-_ADDRESS_ATTRIBUTE = re.compile(r"\s(?:src|href)\s*$", re.IGNORECASE)
+# An HTML link or image (the tags the notes keep), its quoted values taken whole (a ">" in an alt
+# text is no end), and each of its attributes.
+_HTML_TAG = re.compile(r"<(?:a|img)\b((?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)"
+                       r"\s*/?>", re.IGNORECASE)
+_HTML_ATTRIBUTE = re.compile(r"\s+([^\s\"'<>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
 # Where an address is an example or hidden: fenced code blocks, inline code, HTML comments.
 _NOT_SHOWN = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1|`[^`\n]*`|<!--.*?-->", re.MULTILINE | re.DOTALL)
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# A character reference as Markdown and HTML attributes read one: with its ";" ("&copy" stays as it is).
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def _notes_addresses(notes: str) -> Iterator[str]:
-    """The addresses the notes link to or show, as Markdown reads them (escapes and entities undone)."""
+    """The addresses the notes link to or show, as a browser would ask for them."""
     if "`" in notes or "~~~" in notes or "<!--" in notes:  # found far faster than the pattern is
         notes = _NOT_SHOWN.sub("", notes)
-    found = [match.group(1) or match.group(2) for match in _MARKDOWN_LINK.finditer(notes)]
+    markdown = [match.group(1) or match.group(2) for match in _MARKDOWN_LINK.finditer(notes)]
     if "]:" in notes:
-        found += [match.group(1) or match.group(2) for match in _MARKDOWN_REFERENCE.finditer("\n" + notes)]
-    for match in _ATTRIBUTE_VALUE.finditer(notes):
-        start = match.start()
-        # `src=` inside a tag, not in a URL's query (`?src=rss`) or in prose.
-        if (_ADDRESS_ATTRIBUTE.search(notes, max(0, start - 10), start)
-                and notes.rfind("<", 0, start) > notes.rfind(">", 0, start)):
-            found.append(next(value for value in match.groups() if value))
-    for address in found:
-        yield html.unescape(_MARKDOWN_ESCAPE.sub(r"\1", address))
+        markdown += [match.group(1) or match.group(2) for match in _MARKDOWN_REFERENCE.finditer("\n" + notes)]
+    for address in markdown:
+        yield _references_undone(_MARKDOWN_ESCAPE.sub(r"\1", address))
+    for tag in _HTML_TAG.finditer(notes):
+        for name, *values in _HTML_ATTRIBUTE.findall(tag.group(1)):
+            if name.lower() in ("src", "href"):
+                yield _references_undone("".join(values))  # the one of the value's three forms it has
+
+
+def _references_undone(address: str) -> str:
+    return _CHARACTER_REFERENCE.sub(lambda reference: html.unescape(reference.group()), address)
 
 
 def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[PurePosixPath, ...], tuple[Path, ...]]:
@@ -555,16 +562,20 @@ def _speakers(value: Any) -> tuple[str, ...]:
     return tuple(n.strip() for n in names)
 
 
-def _file(source: Path) -> Callable[[Any], Path]:
+def _file(source: Path, *, copied_as_it_is: bool = False) -> Callable[[Any], Path]:
+    """The file a front matter value names, beside `source`. One that is published `copied_as_it_is`
+    (a transcript, an alternate) must be in the episode's folder, its links followed: anywhere else,
+    it could be any file on the machine (a CI runner's credentials). Audio and images, which are read
+    as such, may be elsewhere (a cover shared by the show, a recording annexed on another disk)."""
     def convert(value: Any) -> Path:
         if not isinstance(value, str) or not value.strip():
             raise ValueError(f"must be a file name, not {value!r}")
         path = source.parent / value.strip()
         if not _is_file(path):
             raise _FileProblem(f"{value!r} does not exist beside {source.name}; add the file or fix the name")
-        if not lies_in(path, source.parent):
-            raise _FileProblem(f"{value!r} leads out of the episode's folder (by its path or a symbolic link), "
-                               "and only files in it are published; copy the file into the folder")
+        if copied_as_it_is and not lies_in(path, source.parent):
+            raise _FileProblem(f"{value!r} leads out of the episode's folder (by its path or a symbolic link), and "
+                               "a file published as it is must be in it; copy the file into the folder")
         return path
     return convert
 
@@ -642,7 +653,7 @@ def _files_with_options(value: Any, source: Path, what: str,
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
             raise ValueError(f"{where} must be a file name or {what}")
         _refuse_unknown_keys(entry, ("file", *keys), where)
-        found.append((_file(source)(entry["file"]), entry, where))
+        found.append((_file(source, copied_as_it_is=True)(entry["file"]), entry, where))
     return found
 
 

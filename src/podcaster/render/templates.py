@@ -26,15 +26,19 @@ def default_templates_dir() -> Path:
     return packaged if packaged.is_dir() else _PACKAGE.parent.parent / "templates"
 
 
+def _normalized(path: Path) -> Path:
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
 class Templates:
     def __init__(self, show_templates_dir: Path) -> None:
         default_loader = jinja2.FileSystemLoader(default_templates_dir())
         loaders: list[jinja2.BaseLoader] = []
         self._folders = [default_templates_dir()]
-        # Resolved, as the file names of podcaster's code are, so an error is traced to its file
-        # whatever `..` or links the path took (see `_template_line`).
-        show_templates_dir = show_templates_dir.resolve()
-        if show_templates_dir.is_dir() and show_templates_dir != default_templates_dir():
+        # Absolute and without `..`, as jinja2 names the files it loads from it, so an error is traced
+        # to its file (see `_template_line`); links are not followed, as the producer made them.
+        show_templates_dir = _normalized(show_templates_dir)
+        if show_templates_dir.is_dir() and show_templates_dir.resolve() != default_templates_dir():
             loaders.append(jinja2.FileSystemLoader(show_templates_dir))
             self._folders.append(show_templates_dir)
         loaders += [jinja2.PrefixLoader({DEFAULT_PREFIX: default_loader}, delimiter="/"), default_loader]
@@ -81,10 +85,10 @@ class Templates:
         found = None
         frame = error.__traceback__
         while frame is not None:
-            filename = Path(os.path.realpath(frame.tb_frame.f_code.co_filename))
-            if any(filename.is_relative_to(folder) for folder in self._folders):
-                found = f"{filename}: line {frame.tb_lineno}"
-            elif filename.is_relative_to(_PACKAGE):
+            filename = frame.tb_frame.f_code.co_filename
+            if any(_normalized(Path(filename)).is_relative_to(folder) for folder in self._folders):
+                found = f"{_normalized(Path(filename))}: line {frame.tb_lineno}"
+            elif Path(os.path.realpath(filename)).is_relative_to(_PACKAGE):  # however podcaster was reached
                 found = None
             frame = frame.tb_next
         return found
