@@ -6,7 +6,6 @@ stopping at the first one, so a producer fixes the whole file in one pass.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from podcaster import apple, languages, mediatypes, podcasting
 from podcaster.errors import Report, StorageError
+from podcaster.files import lies_in
 from podcaster.model import (
     ENCODE_FORMATS, MEDIA_CACHE_CONTROL, PAGES_CACHE_CONTROL, EncodingSettings, FeedSettings, Funding, License, LiveItem, Location, Owner, Person, Podcasting,
     PublishSettings, RemoteItem, Season, Show, SocialInteract, SubscribeLink, Txt, UpdateFrequency, Value,
@@ -502,7 +502,7 @@ def _check_folders(values: dict[str, Any], config_path: Path, report: Report) ->
     elif output.exists() and not output.is_dir():
         report.error(config_path, "paths.output", f"{output} is a file, not a folder; move it, or name another folder")
     artwork = root / values["artwork"] if values["artwork"] else None
-    if artwork and _within(artwork, output):
+    if artwork and lies_in(artwork, output):
         report.error(config_path, "artwork", f"{artwork} lies in the build's output folder {output}, whose files "
                      "the build writes; keep the artwork beside podcast.toml or in the episodes folder")
     try:
@@ -520,11 +520,11 @@ def folder_clash(folder: Path, root: Path, sources: dict[str, Path]) -> str | No
     """Why podcaster may not write into `folder`, if it may not: it is the show's folder `root` or holds
     it, or it is, holds or lies in one of the `sources` (named folders of the producer's). Folders
     are compared as the file system knows them, so a different case on macOS is the same folder."""
-    if _within(root, folder):
-        where = "is the show's own folder" if _within(folder, root) else "holds the show's folder"
+    if lies_in(root, folder):
+        where = "is the show's own folder" if lies_in(folder, root) else "holds the show's folder"
         return f"{folder.resolve()} {where}, beside podcast.toml and the episodes"
     for name, source in sources.items():
-        inside, holds = _within(folder, source), _within(source, folder)
+        inside, holds = lies_in(folder, source), lies_in(source, folder)
         if inside and holds:
             return f"{folder.resolve()} is {name}"
         if inside:
@@ -532,17 +532,6 @@ def folder_clash(folder: Path, root: Path, sources: dict[str, Path]) -> str | No
         if holds:
             return f"{folder.resolve()} holds {name}, {source.resolve()}"
     return None
-
-
-def _within(path: Path, folder: Path) -> bool:
-    """Whether `path` is `folder` or lies inside it: by name once resolved, or, for what exists, as the
-    same file (which a disk that ignores case says of `Episodes` and `episodes`)."""
-    path, folder = path.resolve(), folder.resolve()
-    if path == folder or folder in path.parents:
-        return True
-    if not folder.exists():
-        return False
-    return any(candidate.exists() and os.path.samefile(candidate, folder) for candidate in (path, *path.parents))
 
 
 def show_folders(show: Show) -> dict[str, Path]:

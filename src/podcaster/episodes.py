@@ -324,9 +324,10 @@ def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[PurePo
             continue
         candidate = folder / name
         named[candidate] = None
-        if _is_file(candidate) and lies_in(candidate, folder):
+        is_file = _is_file(candidate)
+        if is_file and lies_in(candidate, folder):
             files[PurePosixPath(name)] = None
-        elif _is_file(candidate):
+        elif is_file:
             report.warn(source, "show notes", f"they link to {written!r}, a link that leads out of the episode's "
                                               "folder, which is not published; put the file itself there")
         else:

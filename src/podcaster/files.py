@@ -47,9 +47,15 @@ def remove_empty_folders(folder: Path, root: Path) -> None:
 
 
 def lies_in(path: Path, folder: Path) -> bool:
-    """Whether `path`, its symbolic links followed, is inside `folder`: what a build may publish from
-    an episode's folder (a link out of it could lead to a CI runner's credentials)."""
+    """Whether `path` is `folder` or inside it, its symbolic links followed: by name once resolved, or,
+    for what exists, as the same file (which a disk that ignores case says of `Episodes` and
+    `episodes`). What a build may publish from an episode's folder (a link out of it could lead to a
+    CI runner's credentials), and what folders it may not write into."""
     try:
-        return path.resolve().is_relative_to(folder.resolve())
+        path, folder = path.resolve(), folder.resolve()
+        if path == folder or folder in path.parents:
+            return True
+        return folder.exists() and any(candidate.exists() and os.path.samefile(candidate, folder)
+                                       for candidate in (path, *path.parents))
     except (OSError, RuntimeError, ValueError):  # a link loop, a name the system refuses
         return False
