@@ -5,8 +5,11 @@ field and the fix, before anything is written."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -253,3 +256,39 @@ def test_a_target_scheme_in_capitals_is_still_a_folder(show: ShowCopy):
     result = show.run("publish")
     assert result.exit_code == 0, result.output
     assert (show.root / "public" / "feed.xml").is_file()
+
+
+def _run_without_root_override(show: ShowCopy, *args: str) -> subprocess.CompletedProcess:
+    """The installed command, unable to read what its permissions refuse even when run as root (as CI is)."""
+    command = [str(Path(sys.executable).parent / "podcaster"), "--config", str(show.config), *args]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root, and no setpriv to drop the capability that overrides permissions")
+        dropped = "-dac_override,-dac_read_search"
+        command = ["setpriv", f"--bounding-set={dropped}", f"--inh-caps={dropped}", *command]
+    return subprocess.run(command, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"}, timeout=300)
+
+
+def test_an_episode_folder_that_cannot_be_read_is_an_error_not_an_episode_less_and_nothing_is_deleted(
+        show: ShowCopy):
+    assert show.run("-q", "publish").exit_code == 0
+    published = _digests(show.published)
+    folder = show.episode("just-forgiving").parent
+    folder.chmod(0o000)
+    try:
+        result = _run_without_root_override(show, "publish", "--prune")
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    assert f"Error: {folder / 'episode.md'}: cannot be read: Permission denied; " in result.stderr
+    assert "not an episode" not in result.stderr
+    assert _digests(show.published) == published
+
+
+def test_an_episode_file_that_is_a_link_loop_is_an_error(show: ShowCopy):
+    source = show.root / EPISODE
+    source.unlink()
+    source.symlink_to(source.name)
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert f"Error: {source}: cannot be read: Too many levels of symbolic links" in result.stderr

@@ -25,7 +25,7 @@ import yaml
 from podcaster import apple, audio, chapters as chapter_sources, languages, podcasting, timecodes, transcripts
 from podcaster.cache import BuildCache, digest as cache_digest, file_stamp
 from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
-from podcaster.errors import AudioError, Report
+from podcaster.errors import AudioError, Report, refusal
 from podcaster.files import lies_in
 from podcaster.model import (
     AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript, episode_text,
@@ -105,26 +105,30 @@ def discover(episodes_dir: Path, report: Report) -> list[tuple[str, tuple[int, i
         return []
     found = []
     # scandir knows a folder from a file without a stat for each of thousands of entries.
-    with os.scandir(episodes_dir) as entries:
-        folders = sorted(entry.name for entry in entries if not entry.name.startswith(".") and _is_folder(entry))
+    try:
+        with os.scandir(episodes_dir) as entries:
+            folders = sorted(entry.name for entry in entries if not entry.name.startswith(".") and _is_folder(entry))
+    except OSError as e:
+        report.error(episodes_dir, "", f"the episodes folder cannot be read: {refusal(e)}")
+        return []
     for name in folders:
         # As a string: a rebuild looks at thousands of episodes, and a Path costs more than the stat.
         source = os.path.join(episodes_dir, name, EPISODE_FILE)
-        stamp = _file_stamp_if_regular(source)
-        if stamp is not None:
-            found.append((source, stamp))
+        try:
+            status = os.stat(source)
+        except (FileNotFoundError, NotADirectoryError):
+            status = None
+        except OSError as e:
+            # Not "no episode": a folder this user may not read still holds one, and taking it for
+            # none would drop the episode from the feed (and let --prune delete what it published).
+            report.error(Path(source), "", f"cannot be read: {refusal(e)}")
+            continue
+        if status is not None and stat.S_ISREG(status.st_mode):
+            found.append((source, (status.st_size, status.st_mtime_ns)))
         else:
             report.warn(episodes_dir / name, "",
                         f"no {EPISODE_FILE} in this folder, so it is not an episode; add one or move the folder")
     return found
-
-
-def _file_stamp_if_regular(path: str) -> tuple[int, int] | None:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return (status.st_size, status.st_mtime_ns) if stat.S_ISREG(status.st_mode) else None
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
