@@ -13,6 +13,8 @@ from conftest import BucketShow, S3Calls, ShowCopy, publish_to_a_new_bucket
 from podcaster import pipeline
 from podcaster.storage.base import MANIFEST_KEY
 from seaweed import SeaweedServer
+from botocore.exceptions import EndpointConnectionError
+
 from test_s3_publish import _assert_feed_is_consistent, _audio, _built_files, _manifest, _set_draft, _uploaded
 
 GONE = "will-allah-forgive-me"
@@ -227,3 +229,30 @@ def test_a_folder_target_follows_the_same_rules(show: ShowCopy):
     assert result.exit_code == 0, result.output
     assert not (show.published / "episodes" / GONE).exists()
     assert b"Will Allah Forgive Me" not in (show.published / "feed.xml").read_bytes()
+
+
+def test_files_a_stopped_publish_replaced_are_put_back_when_the_show_goes_back(bucket_show: BucketShow,
+                                                                                s3_calls: S3Calls):
+    assert bucket_show.run("publish").exit_code == 0
+    before = _built_files(bucket_show)
+    audio = sorted(key for key in before if key.endswith(".mp3"))
+    # New tags in every recording: the publish replaces them all, and stops at the last one.
+    bucket_show.show.edit("podcast.toml", 'author = "SeekersHub"', 'author = "SeekersHub Global"')
+
+    def break_last_audio(operation: str, key: str | None) -> None:
+        if operation == "PutObject" and key == f"show/{audio[-1]}":
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1/ (broken by the test)")
+
+    s3_calls.before.append(break_last_audio)
+    assert bucket_show.run("publish").exit_code == 1
+    s3_calls.before.clear()
+    assert bucket_show.read(audio[0]) != before[audio[0]]  # replaced, its stage never recorded
+    # The producer undoes the change: the build is what the manifest recorded before.
+    bucket_show.show.edit("podcast.toml", 'author = "SeekersHub Global"', 'author = "SeekersHub"')
+    assert bucket_show.run("build").exit_code == 0
+    assert _built_files(bucket_show) == before
+    result = bucket_show.run("publish")
+    assert result.exit_code == 0, result.output
+    assert {key: bucket_show.read(key) for key in before} == before
+    _assert_feed_is_consistent(bucket_show)
+    assert "Nothing changed" in bucket_show.run("publish").stdout

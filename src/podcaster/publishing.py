@@ -29,6 +29,7 @@ from podcaster.errors import ManifestUnreadable, StorageError
 from podcaster.model import PublishSettings
 from podcaster.site import FEED_KEY, TRANSCRIPTS_FOLDER
 from podcaster.storage import Manifest, ManifestEntry, Storage, StoredObject, TransferProgress, Upload
+from podcaster.storage.base import UNKNOWN_SHA256
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,15 @@ def carry_out(plan: Plan, recorded: Manifest | None, storage: Storage, progress:
             storage.write_manifest(manifest)
             written = dict(manifest)
 
+    # A stage that stops half-way leaves some of the files it replaces new, and the manifest still
+    # saying old; were the show then built as it was, the next publish would find the build and the
+    # manifest agreeing and leave the new ones there for good. Until their stage is recorded, the
+    # manifest says it does not know them, so the next publish looks at what the target holds.
+    replaced = [upload.key for upload in plan.uploads if upload.key in manifest]
+    for key in replaced:
+        manifest[key] = ManifestEntry(UNKNOWN_SHA256, manifest[key].size)
+    if replaced:
+        record()
     for stage in plan.stages:
         etags = storage.upload_all(stage, progress)
         manifest.update({upload.key: ManifestEntry(upload.sha256, upload.size, etags[upload.key])

@@ -26,6 +26,8 @@ class ManifestEntry:
 
 
 Manifest = dict[str, ManifestEntry]
+# What the manifest records of a file being replaced: no file has it, so whatever is there is looked at.
+UNKNOWN_SHA256 = "unknown"
 
 
 def manifest_to_json(manifest: Manifest) -> bytes:
