@@ -292,3 +292,29 @@ def test_an_episode_file_that_is_a_link_loop_is_an_error(show: ShowCopy):
     result = show.run("check")
     assert result.exit_code == 1
     assert f"Error: {source}: cannot be read: Too many levels of symbolic links" in result.stderr
+
+
+def test_a_publish_that_would_empty_a_built_feed_is_refused(show: ShowCopy):
+    assert show.run("-q", "publish").exit_code == 0
+    published = _digests(show.published)
+    # The layout other tools use: notes and recordings loose in one folder.
+    loose = show.root / "flat"
+    loose.mkdir()
+    (loose / "my-episode.md").write_text("---\ntitle: Mine\n---\nNotes.\n", encoding="utf-8")
+    shutil.copy(show.root / RECORDING, loose / "my-episode.mp3")
+    with show.config.open("a", encoding="utf-8") as f:
+        f.write('\n[paths]\nepisodes = "flat"\n')
+    for command in (["check"], ["publish"]):
+        result = show.run(*command)
+        assert result.exit_code == 1, result.output
+        assert (f"Error: {show.config}: paths.episodes: no episode in {loose} is ready to publish, yet the feed "
+                "the last build wrote (feed/feed.xml) has 10 episodes; an empty feed takes them all out of "
+                "subscribers' apps.") in result.stderr
+        for name, where in (("my-episode.md", "my-episode/episode.md"),
+                            ("my-episode.mp3", "my-episode/, beside its episode.md")):
+            assert (f"Warning: {loose / name}: each episode is a folder of its own, so this file is in none; "
+                    f"move it to {where}") in result.stderr
+    assert _digests(show.published) == published
+    # On purpose: without the last build's feed there is nothing to compare with.
+    (show.output / "feed.xml").unlink()
+    assert show.run("check").exit_code == 0

@@ -107,10 +107,16 @@ def discover(episodes_dir: Path, report: Report) -> list[tuple[str, tuple[int, i
     # scandir knows a folder from a file without a stat for each of thousands of entries.
     try:
         with os.scandir(episodes_dir) as entries:
-            folders = sorted(entry.name for entry in entries if not entry.name.startswith(".") and _is_folder(entry))
+            shown = [entry for entry in entries if not entry.name.startswith(".")]
     except OSError as e:
         report.error(episodes_dir, "", f"the episodes folder cannot be read: {refusal(e)}")
         return []
+    folders = sorted(entry.name for entry in shown if _is_folder(entry))
+    for loose in sorted(entry.name for entry in shown if _is_loose_episode_file(entry)):
+        stem, suffix = os.path.splitext(loose)
+        where = f"{stem}/{EPISODE_FILE}" if suffix.lower() == ".md" else f"{stem}/, beside its {EPISODE_FILE}"
+        report.warn(episodes_dir / loose, "", f"each episode is a folder of its own, so this file is in none; "
+                                              f"move it to {where}")
     for name in folders:
         # As a string: a rebuild looks at thousands of episodes, and a Path costs more than the stat.
         source = os.path.join(episodes_dir, name, EPISODE_FILE)
@@ -129,6 +135,12 @@ def discover(episodes_dir: Path, report: Report) -> list[tuple[str, tuple[int, i
             report.warn(episodes_dir / name, "",
                         f"no {EPISODE_FILE} in this folder, so it is not an episode; add one or move the folder")
     return found
+
+
+def _is_loose_episode_file(entry: os.DirEntry) -> bool:
+    """Show notes or a recording kept in the episodes folder itself, as other tools lay a show out."""
+    suffix = os.path.splitext(entry.name)[1].lower()
+    return (suffix == ".md" or suffix in audio.SUPPORTED_EXTENSIONS) and not _is_folder(entry)
 
 
 def _is_folder(entry: os.DirEntry) -> bool:

@@ -20,17 +20,18 @@ from podcaster.site import Layout
 from podcaster.text import CONTROL_CHARACTERS, texts
 
 
-def check(show: Show, episodes: Sequence[Episode], report: Report,
+def check(show: Show, episodes: Sequence[Episode], published: Sequence[Episode], report: Report,
           earlier_feed: Callable[[], feed.PublishedFeed | None] | None = None) -> None:
     """The rules for the show and across its episodes (each episode's own are `check_episode`'s);
-    `earlier_feed` reads what the last build's feed said (by default from the output folder)."""
+    `published` are those the feed would hold, `earlier_feed` reads what the last build's feed said
+    (by default from the output folder)."""
     check_artwork(show.artwork, show.config_path, "artwork", report)
     check_description(show.config_path, "description", show.description, report)
     check_serial_numbers(show, episodes, report)
     check_https(show, report)
     check_live_guids(show, episodes, report)
     check_control_characters(show.config_path, show, report)
-    check_guids_kept(show, episodes, report, earlier_feed or (lambda: feed.read_published(show.output_dir)))
+    check_guids_kept(show, episodes, published, report, earlier_feed or (lambda: feed.read_published(show.output_dir)))
 
 
 def check_episode(episode: Episode, report: Report) -> None:
@@ -159,10 +160,10 @@ def check_control_characters(source: Path, value: Show | Episode, report: Report
                                        "out: remove it")
 
 
-def check_guids_kept(show: Show, episodes: Sequence[Episode], report: Report,
+def check_guids_kept(show: Show, episodes: Sequence[Episode], published_now: Sequence[Episode], report: Report,
                      earlier_feed: Callable[[], feed.PublishedFeed | None]) -> None:
     """An episode whose GUID changed is a new episode to every app: each subscriber would download it
-    again. Compare with the feed the last build wrote."""
+    again; a feed emptied takes every episode out of them. Compare with the feed the last build wrote."""
     try:
         published = earlier_feed()
     except RenderError as e:
@@ -178,6 +179,14 @@ def check_guids_kept(show: Show, episodes: Sequence[Episode], report: Report,
         report.error(show.config_path, "podcast.guid",
                      f"the show's podcast:guid would change from {earlier_guid} to {guid} {why}; a show keeps it for "
                      f"life: {fix} `guid = \"{earlier_guid}\"` under [podcast]")
+    if published.items and not published_now:
+        # A moved episodes folder, or episodes written as loose files, looks like a show with none.
+        count = len(published.items)
+        report.error(show.config_path, "paths.episodes",
+                     f"no episode in {show.episodes_dir} is ready to publish, yet the feed the last build wrote "
+                     f"({show.output_dir.name}/feed.xml) has {count} episode{'s' if count != 1 else ''}; an empty feed "
+                     "takes them all out of subscribers' apps. Point [paths] episodes at the episodes' folders; "
+                     f"to empty the feed on purpose, delete {show.output_dir.name}/feed.xml first")
     layout = Layout.of(show)
     earlier_items = _EarlierItems(published.items)
     for episode in episodes:

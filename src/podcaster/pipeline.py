@@ -97,14 +97,14 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     show = config.load(config_path, report)
     episodes_dir = show.episodes_dir if show else config.episodes_dir_of(config_path)
     all_episodes = episode_files.load_all(episodes_dir, report, cache, feedcheck.check_episode)
+    moment = now or datetime.now(timezone.utc)
+    published = [e for e in all_episodes if drafts or e.is_published(moment)]
     if show:
-        feedcheck.check(show, all_episodes, report, (lambda: _earlier_feed(show, cache)) if cache else None)
+        feedcheck.check(show, all_episodes, published, report, (lambda: _earlier_feed(show, cache)) if cache else None)
     _check_tagging_tools(all_episodes, report)
     report.raise_if_failed(strict=strict)
     assert show is not None
     show = without_control_characters(show)  # which the check warned of
-    moment = now or datetime.now(timezone.utc)
-    published = [e for e in all_episodes if drafts or e.is_published(moment)]
     for episode in all_episodes:
         if not drafts and not episode.is_published(moment):
             reason = "a draft" if episode.draft else f"dated {episode.date.isoformat()}, in the future"
