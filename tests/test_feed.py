@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import html
 import io
 import json
 import shutil
@@ -258,9 +259,13 @@ def test_feedparser_reads_the_feed(raw):
     assert parsed.feed.title == "Forgiveness: Talks from the Path"
     assert parsed.feed.link == BASE
     assert parsed.feed.podcast_guid == "83592e4d-9d26-5dd7-bc60-9d742a8bfb85"
+    # Neither the owner's name nor the live item's description is taken for the show's.
+    assert parsed.feed.author == "SeekersHub"
+    assert parsed.feed.subtitle.startswith("Short talks and answers")
     assert len(parsed.entries) == 10
     entry = next(e for e in parsed.entries if e.title == "Just Forgiving")
     assert entry.id == "2b1396e7-f783-40ed-b366-baaee7315a21"
+    assert entry.author == "Shaykh Abdul Rahim Reasat"  # the speakers
     assert (entry.itunes_episode, entry.itunes_season, entry.itunes_duration) == ("2", "1", "34")
     assert entry.enclosures[0].type == "audio/mpeg"
 
@@ -304,3 +309,26 @@ def test_block_complete_moving_and_the_shows_location(show):
     archive = etree.parse(str(show.output / "feed-archive-1.xml")).getroot().find("channel")
     assert not xpath(archive, "itunes:new-feed-url | podcast:liveItem"), "only the current feed moves or goes live"
     assert one(archive, "itunes:block/text()") == "Yes"
+
+
+def test_text_that_looks_like_markup_reaches_apps_as_text(show):
+    """RSS descriptions are HTML to apps: a summary's "<audio>" must not become a tag, nor "&copy" ©.
+    And the notes' links to a part of their page lead there from an app too."""
+    summary = "Why a<b matters: the <audio> element, &copy and AT&T, for Tom & Jerry."
+    show.edit("episodes/just-forgiving/episode.md", 'summary: "How Abu Bakr', f'summary: "{summary} How Abu Bakr')
+    show.edit("podcast.toml", 'description = "Short talks', 'description = "<b>Bold</b> & &amp; short talks')
+    with show.episode("just-forgiving").open("a", encoding="utf-8") as f:
+        f.write("\nSee [the verse](#in-this-episode) above.\n")
+    assert show.run("build").exit_code == 0
+    raw = (show.output / "feed.xml").read_bytes()
+    channel = etree.fromstring(raw).find("channel")
+    episode = item(channel, "just-forgiving")
+    assert one(episode, "description/text()").startswith(
+        "Why a&lt;b matters: the &lt;audio> element, &amp;copy and AT&amp;T, for Tom & Jerry.")
+    assert one(channel, "description/text()").startswith("&lt;b>Bold&lt;/b> & &amp;amp; short talks")
+    parsed = feedparser.parse(raw)
+    assert html.unescape(parsed.feed.subtitle).startswith("<b>Bold</b> & &amp; short talks")
+    entry = next(e for e in parsed.entries if e.title == "Just Forgiving")
+    assert html.unescape(entry.summary).startswith(summary)
+    assert f'<a href="{BASE}episodes/just-forgiving/#in-this-episode">the verse</a>' in \
+        one(episode, "content:encoded/text()")

@@ -47,6 +47,17 @@ def xml_text(text: str) -> str:
     return CONTROL_CHARACTERS.sub("", text)
 
 
+# Where text would be read as markup: a "<" that opens a tag, an "&" that opens a reference.
+_MARKUP_IN_TEXT = re.compile(r"<(?=[A-Za-z/!?])|&(?=[A-Za-z#])")
+
+
+def _html_of_text(text: str) -> str:
+    """Plain text (a summary, the show's description) for an RSS description, which apps read as
+    HTML: "<audio>" stays words instead of becoming a tag. Only what HTML would read as markup is
+    escaped, so "Tom & Jerry" still reads right in an app that shows the description as text."""
+    return _MARKUP_IN_TEXT.sub(lambda found: "&lt;" if found.group() == "<" else "&amp;", text)
+
+
 def _cdata(text: str) -> etree.CDATA | str:
     """HTML as a CDATA section, as Apple asks. Text holding the CDATA terminator cannot be one, and a
     carriage return in one would be read back as a line feed: such text is escaped instead, which
@@ -268,7 +279,7 @@ def _generator() -> FeedGenerator:
 def _channel(show: Show, page: Page, trailers: list[Episode], layout: Layout, media: Media) -> FeedGenerator:
     generator = _generator()
     generator.title(xml_text(show.title))
-    generator.description(_cdata(show.description))
+    generator.description(_cdata(_html_of_text(show.description)))
     # feedgen takes the channel's <link> from the last link given: the website goes last.
     generator.link(href=layout.url(page.key), rel="self", type=RSS_TYPE)
     generator.link(href=show.website, rel="alternate")
@@ -298,7 +309,7 @@ def _add_item(generator: FeedGenerator, show: Show, episode: Episode, layout: La
     entry.guid(xml_text(episode.guid), permalink=False)
     entry.link(href=layout.page_url(episode))
     entry.pubDate(episode.date)
-    entry.description(xml_text(episode.summary))
+    entry.description(xml_text(_html_of_text(episode.summary)))
     # An item's HTML has no address of its own that apps would resolve the notes' relative links against.
     entry.content(_cdata(notes_html.with_absolute_urls(notes.episode_html(episode), layout.page_url(episode))))
     audio_key = layout.audio_key(episode)
@@ -324,10 +335,12 @@ class _ItunesShow(BaseExtension):
     def extend_rss(self, feed: etree._Element) -> etree._Element:
         show, channel = self.show, feed[0]
         assert show is not None
-        _itunes(channel, "author", show.author)
+        # The owner first, as in Apple's sample feed: feedparser takes the last name it meets, the
+        # owner's included, for the show's author.
         owner = _itunes(channel, "owner")
         _itunes(owner, "name", show.owner.name)
         _itunes(owner, "email", show.owner.email)
+        _itunes(channel, "author", show.author)
         _itunes(channel, "image", attributes={"href": self.image_url})
         # lxml escapes the & of "Religion & Spirituality" as &amp;, as Apple asks.
         category = _itunes(channel, "category", attributes={"text": show.category})
@@ -362,6 +375,9 @@ class _ItunesEpisode(BaseEntryExtension):
         episode = self.episode
         assert episode is not None
         _itunes(item, "title", episode.title)
+        if episode.speakers:
+            # Most apps and parsers know no podcast:person; the speakers are the episode's author.
+            _itunes(item, "author", ", ".join(episode.speakers))
         _itunes(item, "duration", str(round(episode.audio_info.duration)))
         _itunes(item, "image", attributes={"href": self.image_url})
         _itunes(item, "explicit", _explicit(self.show_explicit if episode.explicit is None else episode.explicit))
@@ -457,8 +473,10 @@ class _PodcastShow(BaseExtension):
         if extras.value:
             _value(channel, extras.value)
         if self.is_current:
-            for live in extras.live:
-                self._live_item(channel, live)
+            # First in the channel: a reader that knows no liveItem (feedparser) takes its link,
+            # description and guid for the channel's when they come after the channel's own.
+            for position, live in enumerate(extras.live):
+                channel.insert(position, self._live_item(channel, live))
         return feed
 
     def _trailer(self, channel: etree._Element, episode: Episode) -> None:
@@ -471,13 +489,13 @@ class _PodcastShow(BaseExtension):
             "season": str(episode.season) if episode.season is not None else None,
         })
 
-    def _live_item(self, channel: etree._Element, live: LiveItem) -> None:
+    def _live_item(self, channel: etree._Element, live: LiveItem) -> etree._Element:
         item = _podcast(channel, "liveItem", attributes={
             "status": live.status, "start": live.start.isoformat(), "end": live.end.isoformat() if live.end else None,
         })
         _element(item, "title", live.title)
         if live.summary:
-            _element(item, "description", live.summary)
+            _element(item, "description", _html_of_text(live.summary))
         _element(item, "link", live.page_url)
         _element(item, "guid", live.guid, {"isPermaLink": "false"})
         _element(item, "pubDate", _rfc2822(live.start))
@@ -486,6 +504,7 @@ class _PodcastShow(BaseExtension):
         alternate = _podcast(item, "alternateEnclosure", attributes={"type": live.stream_type, "default": "true"})
         _podcast(alternate, "source", attributes={"uri": live.stream_url})
         _podcast(item, "contentLink", live.page_text, {"href": live.page_url})
+        return item
 
 
 class _PodcastEpisode(BaseEntryExtension):

@@ -136,12 +136,13 @@ def _made_valid(html: str) -> str:
 # leave "<" and ">" in a value: each value is taken whole, so no tag is ever looked for inside one.
 _TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)((?:\s+[^\s\"'<>/=]+(?:=\"[^\"]*\")?)*)(\s*/?>)")
 _ATTRIBUTE = re.compile(r"(\s+)([^\s\"'<>/=]+)(?:=\"([^\"]*)\")?")
-# A relative address: not a URL with a scheme, nor a fragment of the page itself.
-_RELATIVE = re.compile(r"(?![A-Za-z][A-Za-z0-9+.-]*:|#)")
+# A relative address: not a URL with a scheme. A fragment ("#transcript") is one too: an item has
+# no page of its own, and feedparser would resolve it against the feed's address.
+_RELATIVE = re.compile(r"(?![A-Za-z][A-Za-z0-9+.-]*:)")
 # Quick looks (a few µs, against some 50 for the pass over every tag) that rule out, for most notes,
 # that the pass has anything to do: they may find more than it would change, never less.
 _MAYBE_INVALID = re.compile(r"<a(?! href=\")[\s>]|<img")
-_MAYBE_RELATIVE = re.compile(r"=\"(?![A-Za-z][A-Za-z0-9+.-]*:|#)")
+_MAYBE_RELATIVE = re.compile(r"=\"(?![A-Za-z][A-Za-z0-9+.-]*:)")
 
 
 def _names(attributes: str) -> set[str]:
