@@ -263,9 +263,11 @@ class _SiteRenderer:
         # Only the index is kept until the page renders, and its neighbours are found again then:
         # on a first build, every page of a long archive waits for the audio to be tagged.
         _, older, newer, related = self._shown_with(index)
-        self._add(self.layout.page_key(episode), [e and e.fingerprint for e in (episode, older, newer, *related)],
-                  partial(self._episode_html, index), self.layout.page_url(episode), episode.date,
-                  notes.Wanted(episode, self.player))
+        shown = (episode, older, newer, *related)
+        # Last modified when the newest episode it links to came out: a newer neighbour changes it too.
+        self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
+                  partial(self._episode_html, index), self.layout.page_url(episode),
+                  max(e.date for e in shown if e), notes.Wanted(episode, self.player))
 
     def _shown_with(self, index: int) -> tuple[Episode, Episode | None, Episode | None, list[Episode]]:
         """The episode at `index` in date order, its older and newer neighbours, and its related episodes."""
