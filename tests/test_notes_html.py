@@ -30,9 +30,11 @@ def test_what_an_older_sanitizer_leaves_in_attribute_values_is_skipped_whole():
     assert '<code>&lt;a href="x.html"&gt;</code>' in absolute  # an example in text stays text
 
 
-def test_addresses_with_a_scheme_or_only_a_fragment_stay_as_they_are():
-    notes = '<p><a href="https://a.org/">a</a> <a href="mailto:x@y.org">m</a> <a href="#t=5">t</a></p>'
+def test_addresses_with_a_scheme_stay_as_they_are_and_a_fragment_leads_to_the_page():
+    notes = '<p><a href="https://a.org/">a</a> <a href="mailto:x@y.org">m</a></p>'
     assert notes_html.with_absolute_urls(notes, BASE) == notes
+    # An item has no page of its own: "#part" would be resolved against the feed's address.
+    assert notes_html.with_absolute_urls('<a href="#part">p</a>', BASE) == f'<a href="{BASE}#part">p</a>'
     assert notes_html.with_absolute_urls('<a href="../other/">o</a>', BASE) == \
         '<a href="https://example.org/episodes/other/">o</a>'
 

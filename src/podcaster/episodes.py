@@ -31,6 +31,7 @@ from podcaster.model import (
     AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript, episode_text,
     notes_in,
 )
+from podcaster.render import notes_html
 from podcaster.text import CONTROL_CHARACTERS, without_control_characters
 
 EPISODE_FILE = "episode.md"
@@ -329,19 +330,16 @@ def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[PurePo
     files: dict[PurePosixPath, None] = {}
     named: dict[Path, None] = {}
     for written in _notes_addresses(notes):
-        address = urlsplit(written)
-        # Judged decoded: "%2Fetc%2Fpasswd" is an absolute path, "..%2F" a way out.
-        path = unquote(address.path)
-        if address.scheme or address.netloc or not path or path.startswith("/") or "\\" in path \
-                or "\0" in path or ":" in path.split("/")[0]:
-            continue
-        name = posixpath.normpath(path)
-        if name in (".", "..") or name.startswith("../"):
+        name = _file_name(written)
+        if name is None:
             continue
         candidate = folder / name
         named[candidate] = None
         is_file = _is_file(candidate)
-        if is_file and lies_in(candidate, folder):
+        if is_file and any(part.startswith(".") for part in name.split("/")):
+            report.warn(source, "show notes", f"they link to {written!r}, a hidden file, which is not published; "
+                                              "give it a name without a leading dot")
+        elif is_file and lies_in(candidate, folder):
             files[PurePosixPath(name)] = None
         elif is_file:
             report.warn(source, "show notes", f"they link to {written!r}, a link that leads out of the episode's "
@@ -350,7 +348,26 @@ def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[PurePo
             report.warn(source, "show notes", f"they link to {written!r}, which is not a file beside "
                                               f"{source.name}, so the page and the feed would link to nothing; "
                                               "add the file, or fix the address")
+    if files:
+        # The patterns also find addresses the page does not show (in an indented code example, in
+        # a reference no link uses): only the files the rendered notes link to are published.
+        # Rendering costs a millisecond, so only notes naming a file of their folder are rendered.
+        shown = {_file_name(address) for address in notes_html.linked_addresses(notes)}
+        files = {name: None for name in files if str(name) in shown}
     return tuple(files), tuple(named)
+
+
+def _file_name(address: str) -> str | None:
+    """The file a relative address names in its page's folder ("slides/talk.pdf"), or None for an
+    address that is absolute, another site's, or leads out of the folder."""
+    parts = urlsplit(address)
+    # Judged decoded: "%2Fetc%2Fpasswd" is an absolute path, "..%2F" a way out.
+    path = unquote(parts.path)
+    if parts.scheme or parts.netloc or not path or path.startswith("/") or "\\" in path \
+            or "\0" in path or ":" in path.split("/")[0]:
+        return None
+    name = posixpath.normpath(path)
+    return None if name in (".", "..") or name.startswith("../") else name
 
 
 def _stamps(paths: tuple[Path, ...]) -> list[tuple[str, tuple[int, int] | None]]:

@@ -11,6 +11,7 @@ them) made each worker 10 MB larger.
 
 from __future__ import annotations
 
+from html import unescape
 import pickle
 import re
 import signal
@@ -147,6 +148,17 @@ _MAYBE_RELATIVE = re.compile(r"=\"(?![A-Za-z][A-Za-z0-9+.-]*:)")
 
 def _names(attributes: str) -> set[str]:
     return {attribute.group(2) for attribute in _ATTRIBUTE.finditer(attributes)}
+
+
+def linked_addresses(markdown: str) -> set[str]:
+    """Every address the notes' HTML links to or shows (href, src), as a browser would ask for it:
+    what the notes say once rendered, not what a code example or an unused reference holds."""
+    found = set()
+    for tag in _TAG.finditer(to_html(markdown)):
+        for attribute in _ATTRIBUTE.finditer(tag.group(3)):
+            if attribute.group(2) in ("href", "src") and attribute.group(3) is not None:
+                found.add(unescape(attribute.group(3)))
+    return found
 
 
 def with_absolute_urls(html: str, base_url: str) -> str:
