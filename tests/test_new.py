@@ -93,6 +93,35 @@ def test_new_never_overwrites(show: ShowCopy):
     assert show.episode("just-forgiving").read_bytes() == before
 
 
+def test_new_without_a_recording_says_where_it_goes_and_a_draft_blocks_nothing(show: ShowCopy):
+    result = show.run("new", "Writing this", "--speaker", "Someone")
+    assert result.exit_code == 0, result.output
+    source = show.episode("writing-this")
+    assert result.stdout == f"Created {source}; put its recording beside it as {source.parent / 'episode.mp3'}.\n"
+    # Until then the show cannot be built; as a draft, its problems are said and stop nothing.
+    assert show.run("check").exit_code == 1
+    show.edit("episodes/writing-this/episode.md", "title:", "draft: true\ntitle:")
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    assert (f"Warning: {source}: audio: 'episode.mp3' does not exist beside episode.md") in result.stderr
+    assert "(it is a draft, so this stops nothing yet; fix it before you publish the episode)" in result.stderr
+    assert (show.output / "episodes/just-forgiving/index.html").is_file()
+    assert not (show.output / "episodes/writing-this").exists()
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["  ", "--slug", "blank", "--speaker", "X"], "Error: the title is empty; give the episode a title"),
+    (["Second one", "--speaker", "X", "--publish"],
+     "Error: --publish needs --recording: an episode is published with its audio"),
+])
+def test_new_refuses_what_cannot_work_and_writes_nothing(show: ShowCopy, args, says):
+    before = sorted(p.name for p in (show.root / "episodes").iterdir())
+    result = show.run("new", *args)
+    assert result.exit_code in (1, 2)
+    assert says in result.stderr
+    assert sorted(p.name for p in (show.root / "episodes").iterdir()) == before
+
+
 def test_new_handles_a_title_in_arabic_script(show: ShowCopy, recordings):
     title = "الصفح الجميل"
     result = show.run("new", title, "--speaker", "Shaykh Abdul Rahim Reasat", "--recording", str(recordings["sine"]))

@@ -318,12 +318,14 @@ def new(options: Options, title: str, slug: str | None, recording_path: Path | N
     """
     from podcaster import pipeline, progress
 
+    if then_publish and recording_path is None:
+        raise click.UsageError("--publish needs --recording: an episode is published with its audio")
     with progress.fraction("Encoding") as on_progress:
         created = pipeline.new_episode(options.config, title, slug=slug, recording_path=recording_path,
                                        markers_path=markers_path, speakers=speakers, summary=summary,
                                        from_live=from_live, on_progress=on_progress)
     click.echo(f"Created {created.source}" + (f" with {', '.join(p.name for p in created.audio)}" if created.audio
-                                              else "; add its audio beside it") +
+                                              else f"; put its recording beside it as {created.source.parent / 'episode.mp3'}") +
                (f" and {len(created.chapters)} chapters." if created.chapters else "."))
     if then_publish:
         _publish(options, target=None)

@@ -74,7 +74,7 @@ FIELDS: tuple[Field, ...] = (
           "beside episode.md), or the name of a Podcasting 2.0 JSON chapters file beside it. Without it, show-notes "
           "lines that start with a timestamp (00:00 Welcome) are the chapters.",
           '[{start: "00:00", title: "Welcome"}]'),
-    Field("draft", "true keeps the episode out of every build and publish (`serve --watch --drafts` previews it).", "false"),
+    Field("draft", "true keeps the episode out of every build and publish (`serve --watch --drafts` previews it); a draft's problems are warnings, so a missing recording stops nothing.", "false"),
     Field("number_display", "How apps should show the number, up to 32 characters (podcast:episode display).",
           '"2a"'),
     Field("persons", "People besides the speakers, or details for a speaker: a list of {name, role, group, img, "
@@ -185,6 +185,8 @@ def _load_remembered(source: str, source_stamp: tuple[int, int], key: str, remem
     if episode is not None:
         if rules is not None:
             rules(episode, own)
+        if episode.draft:
+            own.errors_as_warnings(_DRAFT_NOTE)
         if own.warnings or rules is None:
             # Control characters, which the rules warn of, are left out of all that is made from
             # the episode. (Looking for them in every field of every episode took 2 % of a first build.)
@@ -201,6 +203,11 @@ def _load_remembered(source: str, source_stamp: tuple[int, int], key: str, remem
         if _fingerprint(episode.source_sha256, stamps) == episode.fingerprint:
             cache.put("episodes", key, ([(source, source_stamp), *stamps], episode, own.warnings))
     return episode
+
+
+# A draft is written a piece at a time, its recording often last: its problems must not stop the
+# show's other episodes from being built and published.
+_DRAFT_NOTE = "it is a draft, so this stops nothing yet; fix it before you publish the episode"
 
 
 def load(source: Path, report: Report) -> Episode | None:
@@ -255,6 +262,8 @@ def load(source: Path, report: Report) -> Episode | None:
             report.error(source, "soundbites", f"entry {position} runs past the end of the audio "
                          f"({timecodes.format_clock(audio_info.duration)}); shorten it or start it earlier")
     if reader.failed or audio_info is None:
+        if draft:
+            report.errors_as_warnings(_DRAFT_NOTE)
         return None
     sha256 = hashlib.sha256(data).hexdigest()
     return Episode(

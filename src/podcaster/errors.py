@@ -137,6 +137,12 @@ class Report:
     def warn(self, path: Path | str, field: str, message: str) -> None:
         self.warnings.append(Problem(path, field, message))
 
+    def errors_as_warnings(self, note: str) -> None:
+        """For input nobody sees yet (a draft): its errors are said, with `note`, and stop nothing."""
+        self.warnings += [Problem(problem.path, problem.field, f"{problem.message} ({note})")
+                          for problem in self.errors]
+        self.errors.clear()
+
     def raise_if_failed(self, *, strict: bool) -> None:
         """Raise with every error, and with every warning too when `strict`."""
         # Once each: one wrong value can fail several checks the same way (`owner = "Jane"`: both

@@ -266,8 +266,10 @@ def new_episode(config_path: Path, title: str, *, slug: str | None = None, recor
         # Anything else could leave the episodes folder, or make a folder that discovery skips.
         raise EpisodeError(f"--slug {slug!r}: use lower-case letters, digits and hyphens only, "
                            f"e.g. {scaffold.slugify(slug) or 'my-episode'}")
+    if not title:
+        raise EpisodeError("the title is empty; give the episode a title, e.g. podcaster new \"Episode title\"")
     slug = slug or scaffold.slugify(title)
-    if not title or not slug:
+    if not slug:
         raise EpisodeError(f"the title {title!r} gives no folder name; pass --slug NAME")
     folder = show.episodes_dir / slug
     if folder.exists():
