@@ -70,7 +70,7 @@ def test_an_output_folder_among_the_producers_files_is_refused_and_nothing_is_to
     ("file://episodes", "is the episodes folder (paths.episodes)"),
     ("file://public/..", "is the show's own folder"),
     ("file:/public", "write file://public (two slashes)"),
-    ("public", "unknown scheme (none)"),
+    ("public", "a folder is written file://PATH (here file://public, a relative one from the config's folder)"),
     ("ftp://example.org/show", "unknown scheme ftp://"),
     ("s3://", "no bucket given"),
 ])
@@ -318,3 +318,21 @@ def test_a_publish_that_would_empty_a_built_feed_is_refused(show: ShowCopy):
     # On purpose: without the last build's feed there is nothing to compare with.
     (show.output / "feed.xml").unlink()
     assert show.run("check").exit_code == 0
+
+
+def test_a_target_in_the_home_folder_is_written_there(show: ShowCopy, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    result = show.run("-q", "publish", "--target", "file://~/podcast")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home/podcast/feed.xml").is_file()
+    assert not (show.root / "~").exists()
+
+
+def test_credentials_in_the_endpoint_are_refused_before_they_are_printed(show: ShowCopy):
+    show.edit("podcast.toml", 'target = "file://public"',
+              'target = "s3://bucket/show"\nendpoint_url = "https://AKIAXXX:supersecret@s3.example.org/"')
+    result = show.run("publish")
+    assert result.exit_code == 1
+    assert _errors(result) == [f"Error: {show.config}: publish.endpoint_url: holds more than the server's address; "
+                               "write only https://HOST[:PORT], and keep the keys in the environment or a profile"]
+    assert "supersecret" not in result.output

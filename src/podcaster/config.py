@@ -471,6 +471,11 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
         for field, url in _urls(option, values[option.key]):
             if url and not is_http_url(url):
                 report.error(config_path, field, f"{url!r} is not an http(s) URL; write it as https://…")
+    endpoint = urlsplit(values["publish.endpoint_url"] or "")
+    if "@" in endpoint.netloc or endpoint.query:
+        # Messages name the endpoint: keys in it would be printed with every error.
+        report.error(config_path, "publish.endpoint_url", "holds more than the server's address; write only "
+                     "https://HOST[:PORT], and keep the keys in the environment or a profile")
     _check_podcasting(values, config_path, report)
     page_size = values["site.page_size"]
     if page_size < 1:

@@ -38,8 +38,11 @@ def parse_target(target: str, base_dir: Path) -> Path | tuple[str, str]:
         return _local_path(target, base_dir)
     if scheme == "s3":
         return _bucket_and_prefix(target)
+    if not scheme:
+        raise StorageError(f"publish target {target!r}: a folder is written file://PATH (here file://{target}, "
+                           "a relative one from the config's folder), a bucket s3://BUCKET/PREFIX")
     raise StorageError(
-        f"publish target {target!r}: unknown scheme {scheme + '://' if scheme else '(none)'}; "
+        f"publish target {target!r}: unknown scheme {scheme}://; "
         "use file://PATH (a folder) or s3://BUCKET/PREFIX (S3-compatible object storage)"
     )
 
@@ -51,7 +54,8 @@ def _local_path(target: str, base_dir: Path) -> Path:
     path = target[7:]
     if not path:
         raise StorageError(f"publish target {target!r}: no folder given; write file://public or file:///srv/podcast")
-    return base_dir / path
+    # "~" as a shell reads it: a folder named "~" in the show's folder was never meant.
+    return base_dir / Path(path).expanduser()
 
 
 def _bucket_and_prefix(target: str) -> tuple[str, str]:
