@@ -336,3 +336,20 @@ def test_credentials_in_the_endpoint_are_refused_before_they_are_printed(show: S
     assert _errors(result) == [f"Error: {show.config}: publish.endpoint_url: holds more than the server's address; "
                                "write only https://HOST[:PORT], and keep the keys in the environment or a profile"]
     assert "supersecret" not in result.output
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ('title: "Just Forgiving"', "title: Just Forgiving: a talk",
+     'front matter: invalid YAML at line 2: mapping values are not allowed in this context; a value holding ": " '
+     'goes in quotes, e.g. title: "Forgiveness: the first step"'),
+    ('speakers: ["Shaykh Abdul Rahim Reasat"]', 'speakers:\n\t- "Shaykh Abdul Rahim Reasat"',
+     "YAML does not allow tabs there: indent with spaces"),
+    ('title: "Just Forgiving"', 'title: "Just Forgiving"\ntitle: "Just Forgiving, again"',
+     "title: given 2 times (lines 2, 3), and only the last would count; keep one"),
+])
+def test_the_commonest_yaml_mistakes_say_how_to_fix_them(show: ShowCopy, old: str, new: str, says: str):
+    show.edit(EPISODE, old, new)
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert any(line.startswith(f"Error: {show.root / EPISODE}: ") and says in line for line in _errors(result)), \
+        result.stderr

@@ -414,7 +414,7 @@ def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | 
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
         problem = getattr(e, "problem", None) or str(e)
-        report.error(source, "front matter", f"invalid YAML{where}: {problem}; fix the syntax there")
+        report.error(source, "front matter", f"invalid YAML{where}: {problem}; {_yaml_fix(problem, mark, yaml_text)}")
         return None, 0, ""
     except Exception as e:  # noqa: BLE001 - parsed, but a value cannot be made (2017-06-31, a bad !!tag)
         impossible = _impossible_timestamp(yaml_text)
@@ -429,8 +429,33 @@ def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | 
     if not isinstance(front_matter, dict):
         report.error(source, "front matter", "must be YAML keys and values, like `title: My episode`")
         return None, 0, ""
+    for key, lines_given in _repeated_keys(yaml_text).items():
+        # YAML keeps the last silently: a pasted second `guid:` would make the episode a new one.
+        report.error(source, key, f"given {len(lines_given)} times (lines {', '.join(map(str, lines_given))}), and "
+                                  "only the last would count; keep one")
     notes_start = sum(len(line) for line in lines[:closing + 1])
     return front_matter, notes_start, notes_in(text, notes_start)
+
+
+_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]|$)", re.MULTILINE)
+
+
+def _repeated_keys(yaml_text: str) -> dict[str, list[int]]:
+    """The front matter's top-level keys given more than once, with the lines (of episode.md) of each."""
+    lines: dict[str, list[int]] = {}
+    for found in _TOP_LEVEL_KEY.finditer(yaml_text):
+        lines.setdefault(found.group(1), []).append(yaml_text.count("\n", 0, found.start()) + 2)
+    return {key: given for key, given in lines.items() if len(given) > 1}
+
+
+def _yaml_fix(problem: str, mark: Any, yaml_text: str) -> str:
+    """What to do about a YAML syntax error, for the two mistakes people make most."""
+    line = yaml_text.splitlines()[mark.line] if mark and mark.line < len(yaml_text.splitlines()) else ""
+    if "\t" in line[:mark.column + 1 if mark else 0] or "'\\t'" in problem:
+        return "YAML does not allow tabs there: indent with spaces"
+    if problem.startswith("mapping values are not allowed"):
+        return 'a value holding ": " goes in quotes, e.g. title: "Forgiveness: the first step"'
+    return "fix the syntax there"
 
 
 def _impossible_timestamp(yaml_text: str) -> tuple[str, str, Exception] | None:
