@@ -234,3 +234,29 @@ def test_a_publish_whose_reader_stops_early_still_finishes(show: ShowCopy):
     published = _digests(show.published)
     assert published.pop(".podcaster-manifest.json")
     assert published == site
+
+
+def test_a_build_waits_while_another_command_writes_the_output_folder(show: ShowCopy):
+    """A build during a publish's upload would change files under it: it waits for the publish."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+    import time
+
+    assert show.run("-q", "build").exit_code == 0
+    show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', 'title: "Just Forgiving, again"')
+    page = show.output / "episodes/just-forgiving/index.html"
+    with (show.output / ".podcaster-lock").open("a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a running publish holds it
+        waiting = subprocess.Popen([str(Path(sys.executable).parent / "podcaster"), "--config", str(show.config),
+                                    "build"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, "NO_COLOR": "1"})
+        time.sleep(3)
+        assert waiting.poll() is None
+        assert b"Just Forgiving, again" not in page.read_bytes()
+    _, stderr = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, stderr
+    assert (f"Warning: another podcaster build, tag or publish is writing {show.output}; "
+            "waiting for it to finish") in stderr
+    assert b"Just Forgiving, again" in page.read_bytes()

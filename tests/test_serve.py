@@ -85,3 +85,33 @@ def test_an_empty_suffix_range_is_416(served):
         _get(base + "episodes/a.mp3", Range="bytes=-0")
     assert error.value.code == 416
     error.value.close()
+
+
+@pytest.mark.parametrize(("public_url", "warned"), [("https://podcast.example.org/", True),
+                                                    ("http://127.0.0.1:{port}/", False)])
+def test_serve_says_when_the_pages_lead_elsewhere(show, public_url, warned):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:  # a free port, so the sample's own address can be the served one
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    public_url = public_url.format(port=port)
+    show.edit("podcast.toml", 'public_url = "http://127.0.0.1:8000/"', f'public_url = "{public_url}"')
+    assert show.run("-q", "publish").exit_code == 0
+    server = subprocess.Popen([str(Path(sys.executable).parent / "podcaster"), "--config", str(show.config),
+                               "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env={**os.environ, "NO_COLOR": "1"})
+    try:
+        assert server.stdout.readline().startswith("Serving ")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as response:
+            assert response.status == 200
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+    message = (f"Warning: the pages were built for {public_url} (publish.public_url): their stylesheet, pictures, "
+               "audio and links lead there, not here; `podcaster serve --watch` builds a preview whose addresses "
+               "are this server's")
+    assert (message in stderr) is warned, stderr

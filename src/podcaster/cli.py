@@ -427,7 +427,13 @@ def serve(options: Options, directory: Path | None, port: int, watch: bool, draf
     else:
         server = preview.make_server(directory or pipeline.published_folder(options.config), port=port)
     host, bound_port = server.server_address[:2]
-    click.echo(f"Serving {server.directory} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
+    address = f"http://{host}:{bound_port}/"
+    click.echo(f"Serving {server.directory} at {address} (Ctrl-C to stop)")
+    public_url = None if watch else pipeline.public_url_unless(options.config, address)
+    if public_url:
+        click.echo(f"Warning: the pages were built for {public_url} (publish.public_url): their stylesheet, "
+                   "pictures, audio and links lead there, not here; `podcaster serve --watch` builds a preview "
+                   "whose addresses are this server's", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, so commands there are not kept apart
+    fcntl = None  # type: ignore[assignment]
 
 
 def replace_atomically(path: Path, make: Callable[[Path], None]) -> None:
@@ -59,3 +65,19 @@ def lies_in(path: Path, folder: Path) -> bool:
                                        for candidate in (path, *path.parents))
     except (OSError, RuntimeError, ValueError):  # a link loop, a name the system refuses
         return False
+
+
+@contextmanager
+def held_alone(lock_file: Path, on_wait: Callable[[], None]) -> Iterator[None]:
+    """Hold `lock_file` for the block, as no other podcaster process does meanwhile: another that
+    holds it is waited for, `on_wait` called first. The lock goes with the process, killed or not."""
+    if fcntl is None:
+        yield
+        return
+    with lock_file.open("a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield

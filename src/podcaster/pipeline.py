@@ -12,8 +12,9 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,8 +25,8 @@ from podcaster import (
     publishing, recording, scaffold,
 )
 from podcaster.cache import BuildCache
-from podcaster.errors import ArtworkError, ConfigError, EpisodeError, Problem, Report, StorageError
-from podcaster.files import lies_in
+from podcaster.errors import ArtworkError, ConfigError, EpisodeError, PodcasterError, Problem, Report, StorageError
+from podcaster.files import held_alone, lies_in
 from podcaster.model import Chapter, Episode, Show
 from podcaster.render import chapters as json_chapters, feed, notes, pages
 from podcaster.render.templates import Templates, default_templates_dir
@@ -122,9 +123,26 @@ def check(config_path: Path, *, strict: bool = False, now: datetime | None = Non
 
 def build(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Built:
     """Write the complete site into the output folder: tagged audio, artwork, pages and the feed."""
-    with cache.opened(config.output_dir_of(config_path)) as build_cache:
+    output_dir = config.output_dir_of(config_path)
+    with _alone_in(output_dir), cache.opened(output_dir) as build_cache:
         loaded = load(config_path, strict=strict, now=now, cache=build_cache)
         return _build(loaded, build_cache)
+
+
+_LOCK_FILE = ".podcaster-lock"
+
+
+@contextmanager
+def _alone_in(output_dir: Path) -> Iterator[None]:
+    """One build, tag or publish of a show at a time: a build while a publish uploads would change
+    the files under it, and the target would get a feed naming audio it never received. (The first
+    build of a show, whose output folder does not exist yet, has nothing to keep apart.)"""
+    if not output_dir.is_dir():
+        yield
+        return
+    with held_alone(output_dir / _LOCK_FILE, lambda: log.warning(
+            "another podcaster build, tag or publish is writing %s; waiting for it to finish", output_dir)):
+        yield
 
 
 PREVIEW_DIR = ".podcaster-preview"
@@ -154,11 +172,12 @@ def tag(config_path: Path, *, strict: bool = False, now: datetime | None = None)
     loaded = load(config_path, strict=strict, now=now)
     show = loaded.show
     layout = Layout.of(show)
-    writer = SiteWriter(show.output_dir)
-    keys = [layout.audio_key(episode) for episode in loaded.published]
-    for key, episode in zip(keys, loaded.published):
-        _write_tagged_audio(writer, key, episode, show, layout)
-    writer.finish(complete=False)
+    with _alone_in(show.output_dir):
+        writer = SiteWriter(show.output_dir)
+        keys = [layout.audio_key(episode) for episode in loaded.published]
+        for key, episode in zip(keys, loaded.published):
+            _write_tagged_audio(writer, key, episode, show, layout)
+        writer.finish(complete=False)
     return Tagged(loaded, show.output_dir, writer.changed, [key for key in keys if key not in writer.changed])
 
 
@@ -189,21 +208,24 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
     """Build, then bring the target up to date: upload what it does not have yet, the feed last;
     with `prune`, delete what left the site; with `verify`, check every file instead of trusting
     the manifest; with `dry_run`, only say what would be done."""
-    with cache.opened(config.output_dir_of(config_path)) as build_cache:
-        loaded = load(config_path, strict=strict, now=now, cache=build_cache)
-        settings = loaded.show.publish
-        storage = open_target(target or settings.target, loaded.show.config_path.parent, settings)
-        if isinstance(storage, LocalStorage):
-            _refuse_clashing_folder(loaded.show, target or settings.target, storage.root)
-        # Read before building, so a wrong bucket or key fails in a second rather than after tagging.
-        recorded = publishing.read_manifest(storage, verify=verify, prune=prune)
-        built = _build(loaded, build_cache)
-    plan = publishing.plan(built.files, built.output_dir, recorded, storage, settings, prune=prune, verify=verify)
-    started = time.monotonic()
-    if not dry_run:
-        observer = progress or publishing.Unobserved()
-        observer.planned(plan)
-        publishing.carry_out(plan, recorded, storage, observer)
+    output_dir = config.output_dir_of(config_path)
+    # Until the last file is uploaded: the uploads read the build's files.
+    with _alone_in(output_dir):
+        with cache.opened(output_dir) as build_cache:
+            loaded = load(config_path, strict=strict, now=now, cache=build_cache)
+            settings = loaded.show.publish
+            storage = open_target(target or settings.target, loaded.show.config_path.parent, settings)
+            if isinstance(storage, LocalStorage):
+                _refuse_clashing_folder(loaded.show, target or settings.target, storage.root)
+            # Read before building, so a wrong bucket or key fails in a second rather than after tagging.
+            recorded = publishing.read_manifest(storage, verify=verify, prune=prune)
+            built = _build(loaded, build_cache)
+        plan = publishing.plan(built.files, built.output_dir, recorded, storage, settings, prune=prune, verify=verify)
+        started = time.monotonic()
+        if not dry_run:
+            observer = progress or publishing.Unobserved()
+            observer.planned(plan)
+            publishing.carry_out(plan, recorded, storage, observer)
     published = Published(built, storage.description, target or settings.target,
                           [upload.key for upload in plan.uploads], plan.upload_bytes,
                           found=sorted(plan.found), deleted=plan.deletes, kept=plan.kept, dry_run=dry_run,
@@ -370,6 +392,16 @@ def published_folder(config_path: Path) -> Path:
     if not storage.root.is_dir():
         raise StorageError(f"{storage.root} does not exist yet; run `podcaster publish` first")
     return storage.root
+
+
+def public_url_unless(config_path: Path, address: str) -> str | None:
+    """The show's public URL, the address its pages link to, unless it is `address`; None too when
+    there is no readable config (`serve --directory` may serve any folder)."""
+    try:
+        public_url = _load_config(config_path).publish.public_url
+    except PodcasterError:
+        return None
+    return None if public_url == address else public_url
 
 
 def _build(loaded: Loaded, build_cache: BuildCache) -> Built:
