@@ -104,7 +104,7 @@ def test_new_without_a_recording_says_where_it_goes_and_a_draft_blocks_nothing(s
     result = show.run("build")
     assert result.exit_code == 0, result.output
     assert (f"Warning: {source}: audio: 'episode.mp3' does not exist beside episode.md") in result.stderr
-    assert "(it is a draft, so this stops nothing yet; fix it before you publish the episode)" in result.stderr
+    assert "(it is a draft, so this stops nothing, and it is left out until it is fixed)" in result.stderr
     assert (show.output / "episodes/just-forgiving/index.html").is_file()
     assert not (show.output / "episodes/writing-this").exists()
 

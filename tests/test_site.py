@@ -626,20 +626,21 @@ def test_only_files_the_page_links_to_are_published_and_never_a_hidden_one(show:
     """An address in an indented code example, or in a reference no link uses, is no link on the
     page: the file it names (a draft, an .env with keys) stays home."""
     folder = show.root / "episodes/just-forgiving"
-    for name in ("private-notes.txt", "example.txt", ".env", "shown.pdf"):
+    for name in ("private-notes.txt", "example.txt", ".env", ".secret", "shown.pdf"):
         (folder / name).write_text(f"{name} content", encoding="utf-8")
     (folder / "episode.md").write_text(
         (folder / "episode.md").read_text(encoding="utf-8")
-        + "\nTo link a file, write:\n\n    [my example](example.txt)\n\n"
+        + "\nTo link a file, write:\n\n    [my example](example.txt) [or](.secret)\n\n"
         "[drafts]: private-notes.txt\n\n[The slides][slides] and [keys](.env).\n\n[slides]: shown.pdf\n",
         encoding="utf-8")
     result = show.run("build")
     assert result.exit_code == 0, result.output
     assert (f"Warning: {folder / 'episode.md'}: show notes: they link to '.env', a hidden file, which is not "
             "published; give it a name without a leading dot") in result.stderr
+    assert "'.secret'" not in result.stderr  # no link on the page, so nothing to warn of
     published = show.output / "episodes/just-forgiving"
     assert (published / "shown.pdf").read_text(encoding="utf-8") == "shown.pdf content"
-    for name in ("private-notes.txt", "example.txt", ".env"):
+    for name in ("private-notes.txt", "example.txt", ".env", ".secret"):
         assert not (published / name).exists(), name
 
 

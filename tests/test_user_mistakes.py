@@ -343,7 +343,7 @@ def test_credentials_in_the_endpoint_are_refused_before_they_are_printed(show: S
      'front matter: invalid YAML at line 2: mapping values are not allowed in this context; a value holding ": " '
      'goes in quotes, e.g. title: "Forgiveness: the first step"'),
     ('speakers: ["Shaykh Abdul Rahim Reasat"]', 'speakers:\n\t- "Shaykh Abdul Rahim Reasat"',
-     "YAML does not allow tabs there: indent with spaces"),
+     "YAML does not allow tabs for indenting: indent with spaces"),
     ('title: "Just Forgiving"', 'title: "Just Forgiving"\ntitle: "Just Forgiving, again"',
      "title: given 2 times (lines 2, 3), and only the last would count; keep one"),
 ])
@@ -353,3 +353,62 @@ def test_the_commonest_yaml_mistakes_say_how_to_fix_them(show: ShowCopy, old: st
     assert result.exit_code == 1
     assert any(line.startswith(f"Error: {show.root / EPISODE}: ") and says in line for line in _errors(result)), \
         result.stderr
+
+
+def test_a_draft_with_a_problem_is_left_out_even_of_a_preview_of_drafts(show: ShowCopy):
+    from podcaster import pipeline
+
+    show.edit(EPISODE, 'title: "Just Forgiving"', 'title: "Just Forgiving"\ndraft: true')
+    (show.root / "episodes/just-forgiving/cover.jpg").write_bytes(b"not a picture")
+    result = show.run("check")
+    assert result.exit_code == 0, result.output
+    assert "(it is a draft, so this stops nothing, and it is left out until it is fixed)" in result.stderr
+    built = pipeline.build_preview(show.config, "http://127.0.0.1:8765/", drafts=True)
+    assert not any(key.startswith("episodes/just-forgiving/") for key in built.files)
+    assert "episodes/will-allah-forgive-me/index.html" in built.files
+
+
+def test_a_show_whose_episodes_all_became_drafts_is_told_so_and_a_preview_is_not_refused(show: ShowCopy):
+    from podcaster import pipeline
+
+    assert show.run("-q", "build").exit_code == 0
+    for source in (show.root / "episodes").glob("*/episode.md"):
+        source.write_text(source.read_text(encoding="utf-8").replace("\ntitle:", "\ndraft: true\ntitle:", 1),
+                          encoding="utf-8")
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert (f"Error: {show.config}: paths.episodes: all 10 episodes in {show.root / 'episodes'} are drafts or dated "
+            "in the future, yet the feed the last build wrote (feed/feed.xml) has 10 episodes; an empty feed takes "
+            "them all out of subscribers' apps. To keep them, publish one; to empty the feed on purpose, delete "
+            "feed/feed.xml first") in result.stderr
+    # A preview writes no feed of the show: nothing to protect.
+    assert pipeline.build_preview(show.config, "http://127.0.0.1:8765/").files
+
+
+@pytest.mark.parametrize("front_matter", [
+    'crew: [{name: "A B",\nrole: host}, {name: "C D",\nrole: guest}]',  # a flow mapping over lines (a key
+    # unknown to podcaster: only warned of)
+    'teaser: "A first line\ntitle: still the teaser"',  # a quoted value over lines
+])
+def test_what_only_looks_like_a_key_given_twice_is_not_one(show: ShowCopy, front_matter: str):
+    show.edit(EPISODE, "explicit: false", f"explicit: false\n{front_matter}")
+    result = show.run("check")
+    assert result.exit_code == 0, result.output
+    assert "given 2 times" not in result.stderr
+
+
+def test_a_folder_named_with_a_tilde_is_a_folder_and_readme_is_no_loose_episode(show: ShowCopy):
+    (show.root / "episodes/README.md").write_text("How we name episodes.\n", encoding="utf-8")
+    result = show.run("-q", "publish", "--target", "file://~old-site")
+    assert result.exit_code == 0, result.output
+    assert (show.root / "~old-site/feed.xml").is_file()
+    assert "README" not in result.stderr
+
+
+def test_credentials_in_an_endpoint_without_a_scheme_are_not_printed_either(show: ShowCopy):
+    show.edit("podcast.toml", 'target = "file://public"',
+              'target = "s3://bucket/show"\nendpoint_url = "AKIAXXX:supersecret@s3.example.org"')
+    result = show.run("check")
+    assert result.exit_code == 1
+    assert "publish.endpoint_url: holds more than the server's address" in result.stderr
+    assert "supersecret" not in result.output

@@ -467,15 +467,16 @@ def _check_values(values: dict[str, Any], config_path: Path, report: Report) -> 
                      f"{language!r} is not an ISO 639-1 language code; use e.g. en, en-GB, ar")
     _check_category(values["category"], values["subcategory"], config_path, report)
     _check_recording(values, config_path, report)
-    for option in SCHEMA:
-        for field, url in _urls(option, values[option.key]):
-            if url and not is_http_url(url):
-                report.error(config_path, field, f"{url!r} is not an http(s) URL; write it as https://…")
-    endpoint = urlsplit(values["publish.endpoint_url"] or "")
-    if "@" in endpoint.netloc or endpoint.query:
-        # Messages name the endpoint: keys in it would be printed with every error.
+    endpoint = values["publish.endpoint_url"] or ""
+    endpoint_has_more = any(character in endpoint for character in "@?#")
+    if endpoint_has_more:
+        # Never repeated, here or later: keys in it would be printed with every error.
         report.error(config_path, "publish.endpoint_url", "holds more than the server's address; write only "
                      "https://HOST[:PORT], and keep the keys in the environment or a profile")
+    for option in SCHEMA:
+        for field, url in _urls(option, values[option.key]):
+            if url and not is_http_url(url) and not (field == "publish.endpoint_url" and endpoint_has_more):
+                report.error(config_path, field, f"{url!r} is not an http(s) URL; write it as https://…")
     _check_podcasting(values, config_path, report)
     page_size = values["site.page_size"]
     if page_size < 1:

@@ -138,10 +138,16 @@ def discover(episodes_dir: Path, report: Report) -> list[tuple[str, tuple[int, i
     return found
 
 
+# Markdown files a folder often holds that are no episode's notes.
+_NOT_NOTES = {"readme", "index", "license", "changelog", "contributing", "notes", "todo"}
+
+
 def _is_loose_episode_file(entry: os.DirEntry) -> bool:
     """Show notes or a recording kept in the episodes folder itself, as other tools lay a show out."""
-    suffix = os.path.splitext(entry.name)[1].lower()
-    return (suffix == ".md" or suffix in audio.SUPPORTED_EXTENSIONS) and not _is_folder(entry)
+    stem, suffix = os.path.splitext(entry.name)
+    suffix = suffix.lower()
+    return ((suffix == ".md" and stem.lower() not in _NOT_NOTES) or suffix in audio.SUPPORTED_EXTENSIONS) \
+        and not _is_folder(entry)
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
@@ -185,8 +191,11 @@ def _load_remembered(source: str, source_stamp: tuple[int, int], key: str, remem
     if episode is not None:
         if rules is not None:
             rules(episode, own)
-        if episode.draft:
+        if episode.draft and own.errors:
+            # Left out, as a draft that could not load is: a preview of drafts would build it as it is.
             own.errors_as_warnings(_DRAFT_NOTE)
+            episode = None
+    if episode is not None:
         if own.warnings or rules is None:
             # Control characters, which the rules warn of, are left out of all that is made from
             # the episode. (Looking for them in every field of every episode took 2 % of a first build.)
@@ -207,7 +216,7 @@ def _load_remembered(source: str, source_stamp: tuple[int, int], key: str, remem
 
 # A draft is written a piece at a time, its recording often last: its problems must not stop the
 # show's other episodes from being built and published.
-_DRAFT_NOTE = "it is a draft, so this stops nothing yet; fix it before you publish the episode"
+_DRAFT_NOTE = "it is a draft, so this stops nothing, and it is left out until it is fixed"
 
 
 def load(source: Path, report: Report) -> Episode | None:
@@ -337,6 +346,7 @@ def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[PurePo
     a file of this episode, and no file outside the folder is ever published from here."""
     folder = source.parent
     files: dict[PurePosixPath, None] = {}
+    hidden: dict[str, str] = {}  # name: the address as written
     named: dict[Path, None] = {}
     for written in _notes_addresses(notes):
         name = _file_name(written)
@@ -346,8 +356,7 @@ def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[PurePo
         named[candidate] = None
         is_file = _is_file(candidate)
         if is_file and any(part.startswith(".") for part in name.split("/")):
-            report.warn(source, "show notes", f"they link to {written!r}, a hidden file, which is not published; "
-                                              "give it a name without a leading dot")
+            hidden[name] = written
         elif is_file and lies_in(candidate, folder):
             files[PurePosixPath(name)] = None
         elif is_file:
@@ -357,12 +366,15 @@ def _notes_files(source: Path, notes: str, report: Report) -> tuple[tuple[PurePo
             report.warn(source, "show notes", f"they link to {written!r}, which is not a file beside "
                                               f"{source.name}, so the page and the feed would link to nothing; "
                                               "add the file, or fix the address")
-    if files:
+    if files or hidden:
         # The patterns also find addresses the page does not show (in an indented code example, in
         # a reference no link uses): only the files the rendered notes link to are published.
         # Rendering costs a millisecond, so only notes naming a file of their folder are rendered.
         shown = {_file_name(address) for address in notes_html.linked_addresses(notes)}
         files = {name: None for name in files if str(name) in shown}
+        for written in (written for name, written in hidden.items() if name in shown):
+            report.warn(source, "show notes", f"they link to {written!r}, a hidden file, which is not published; "
+                                              "give it a name without a leading dot")
     return tuple(files), tuple(named)
 
 
@@ -409,7 +421,7 @@ def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | 
         return None, 0, ""
     yaml_text = "".join(lines[1:closing])
     try:
-        front_matter = yaml.load(yaml_text, Loader=_YAML_LOADER)
+        front_matter, repeated = _front_matter(yaml_text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -429,7 +441,7 @@ def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | 
     if not isinstance(front_matter, dict):
         report.error(source, "front matter", "must be YAML keys and values, like `title: My episode`")
         return None, 0, ""
-    for key, lines_given in _repeated_keys(yaml_text).items():
+    for key, lines_given in repeated.items():
         # YAML keeps the last silently: a pasted second `guid:` would make the episode a new one.
         report.error(source, key, f"given {len(lines_given)} times (lines {', '.join(map(str, lines_given))}), and "
                                   "only the last would count; keep one")
@@ -437,24 +449,31 @@ def _split(source: Path, data: bytes, report: Report) -> tuple[dict[str, Any] | 
     return front_matter, notes_start, notes_in(text, notes_start)
 
 
-_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]|$)", re.MULTILINE)
-
-
-def _repeated_keys(yaml_text: str) -> dict[str, list[int]]:
-    """The front matter's top-level keys given more than once, with the lines (of episode.md) of each."""
+def _front_matter(yaml_text: str) -> tuple[Any, dict[str, list[int]]]:
+    """The front matter's value, and its top-level keys given more than once with the lines (of
+    episode.md) they are on: YAML itself keeps the last one without a word."""
+    loader = _YAML_LOADER(yaml_text)
+    try:
+        node = loader.get_single_node()
+        value = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
     lines: dict[str, list[int]] = {}
-    for found in _TOP_LEVEL_KEY.finditer(yaml_text):
-        lines.setdefault(found.group(1), []).append(yaml_text.count("\n", 0, found.start()) + 2)
-    return {key: given for key, given in lines.items() if len(given) > 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                lines.setdefault(key.value, []).append(key.start_mark.line + 2)
+    return value, {key: given for key, given in lines.items() if len(given) > 1}
 
 
 def _yaml_fix(problem: str, mark: Any, yaml_text: str) -> str:
     """What to do about a YAML syntax error, for the two mistakes people make most."""
-    line = yaml_text.splitlines()[mark.line] if mark and mark.line < len(yaml_text.splitlines()) else ""
-    if "\t" in line[:mark.column + 1 if mark else 0] or "'\\t'" in problem:
-        return "YAML does not allow tabs there: indent with spaces"
     if problem.startswith("mapping values are not allowed"):
         return 'a value holding ": " goes in quotes, e.g. title: "Forgiveness: the first step"'
+    lines = yaml_text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    if "\t" in line[:len(line) - len(line.lstrip())]:
+        return "YAML does not allow tabs for indenting: indent with spaces"
     return "fix the syntax there"
 
 

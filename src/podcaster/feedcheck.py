@@ -20,10 +20,10 @@ from podcaster.site import Layout
 from podcaster.text import CONTROL_CHARACTERS, texts
 
 
-def check(show: Show, episodes: Sequence[Episode], published: Sequence[Episode], report: Report,
+def check(show: Show, episodes: Sequence[Episode], published: Sequence[Episode] | None, report: Report,
           earlier_feed: Callable[[], feed.PublishedFeed | None] | None = None) -> None:
     """The rules for the show and across its episodes (each episode's own are `check_episode`'s);
-    `published` are those the feed would hold, `earlier_feed` reads what the last build's feed said
+    `published` are those the feed would hold (None for a preview), `earlier_feed` reads what the last build's feed said
     (by default from the output folder)."""
     check_artwork(show.artwork, show.config_path, "artwork", report)
     check_description(show.config_path, "description", show.description, report)
@@ -160,10 +160,11 @@ def check_control_characters(source: Path, value: Show | Episode, report: Report
                                        "out: remove it")
 
 
-def check_guids_kept(show: Show, episodes: Sequence[Episode], published_now: Sequence[Episode], report: Report,
+def check_guids_kept(show: Show, episodes: Sequence[Episode], published_now: Sequence[Episode] | None, report: Report,
                      earlier_feed: Callable[[], feed.PublishedFeed | None]) -> None:
     """An episode whose GUID changed is a new episode to every app: each subscriber would download it
-    again; a feed emptied takes every episode out of them. Compare with the feed the last build wrote."""
+    again; a feed emptied (of `published_now`; None for a preview, which writes no feed of the show)
+    takes every episode out of them. Compare with the feed the last build wrote."""
     try:
         published = earlier_feed()
     except RenderError as e:
@@ -179,14 +180,16 @@ def check_guids_kept(show: Show, episodes: Sequence[Episode], published_now: Seq
         report.error(show.config_path, "podcast.guid",
                      f"the show's podcast:guid would change from {earlier_guid} to {guid} {why}; a show keeps it for "
                      f"life: {fix} `guid = \"{earlier_guid}\"` under [podcast]")
-    if published.items and not published_now:
+    if published.items and published_now is not None and not published_now:
         # A moved episodes folder, or episodes written as loose files, looks like a show with none.
         count = len(published.items)
+        found, fix = (f"all {len(episodes)} episodes in {show.episodes_dir} are drafts or dated in the future",
+                      "publish one") if episodes else \
+            (f"no episode in {show.episodes_dir} is ready to publish", "point [paths] episodes at the episodes' folders")
         report.error(show.config_path, "paths.episodes",
-                     f"no episode in {show.episodes_dir} is ready to publish, yet the feed the last build wrote "
-                     f"({show.output_dir.name}/feed.xml) has {count} episode{'s' if count != 1 else ''}; an empty feed "
-                     "takes them all out of subscribers' apps. Point [paths] episodes at the episodes' folders; "
-                     f"to empty the feed on purpose, delete {show.output_dir.name}/feed.xml first")
+                     f"{found}, yet the feed the last build wrote ({show.output_dir.name}/feed.xml) has {count} "
+                     f"episode{'s' if count != 1 else ''}; an empty feed takes them all out of subscribers' apps. "
+                     f"To keep them, {fix}; to empty the feed on purpose, delete {show.output_dir.name}/feed.xml first")
     layout = Layout.of(show)
     earlier_items = _EarlierItems(published.items)
     for episode in episodes:

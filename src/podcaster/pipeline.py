@@ -90,10 +90,11 @@ class Published:
 
 
 def load(config_path: Path, *, strict: bool = False, now: datetime | None = None,
-         cache: BuildCache | None = None, drafts: bool = False) -> Loaded:
+         cache: BuildCache | None = None, preview: bool = False, drafts: bool = False) -> Loaded:
     """Read and validate the config and every episode; raise with all problems at once. With the
-    build's `cache`, what did not change since the last build is taken from there. With `drafts`
-    (a preview), drafts and episodes dated in the future count as published."""
+    build's `cache`, what did not change since the last build is taken from there. A `preview`
+    writes no feed of the show, so it may hold no episode; with `drafts` (a preview's), drafts and
+    episodes dated in the future count as published."""
     report = Report()
     show = config.load(config_path, report)
     episodes_dir = show.episodes_dir if show else config.episodes_dir_of(config_path)
@@ -101,7 +102,8 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     moment = now or datetime.now(timezone.utc)
     published = [e for e in all_episodes if drafts or e.is_published(moment)]
     if show:
-        feedcheck.check(show, all_episodes, published, report, (lambda: _earlier_feed(show, cache)) if cache else None)
+        feedcheck.check(show, all_episodes, None if preview else published, report,
+                        (lambda: _earlier_feed(show, cache)) if cache else None)
     _check_tagging_tools(all_episodes, report)
     report.raise_if_failed(strict=strict)
     assert show is not None
@@ -123,8 +125,7 @@ def check(config_path: Path, *, strict: bool = False, now: datetime | None = Non
 
 def build(config_path: Path, *, strict: bool = False, now: datetime | None = None) -> Built:
     """Write the complete site into the output folder: tagged audio, artwork, pages and the feed."""
-    output_dir = config.output_dir_of(config_path)
-    with _alone_in(output_dir), cache.opened(output_dir) as build_cache:
+    with _alone_in_output_of(config_path), cache.opened(config.output_dir_of(config_path)) as build_cache:
         loaded = load(config_path, strict=strict, now=now, cache=build_cache)
         return _build(loaded, build_cache)
 
@@ -133,10 +134,18 @@ _LOCK_FILE = ".podcaster-lock"
 
 
 @contextmanager
-def _alone_in(output_dir: Path) -> Iterator[None]:
+def _alone_in_output_of(config_path: Path) -> Iterator[None]:
     """One build, tag or publish of a show at a time: a build while a publish uploads would change
-    the files under it, and the target would get a feed naming audio it never received. (The first
-    build of a show, whose output folder does not exist yet, has nothing to keep apart.)"""
+    the files under it, and the target would get a feed naming audio it never received. Taken
+    before the build cache, which a second build would otherwise do without, and only in an output
+    folder the config's check accepts (not, say, the episodes folder). A config with problems is
+    left to `load`, which names them with the episodes' and writes nothing; and the first build of
+    a show, whose output folder does not exist yet, has nothing to keep apart."""
+    try:
+        output_dir = _load_config(config_path).output_dir
+    except PodcasterError:
+        yield
+        return
     if not output_dir.is_dir():
         yield
         return
@@ -153,7 +162,7 @@ def build_preview(config_path: Path, base_url: str, *, drafts: bool = False) -> 
     the preview's links and audio work whatever the show's public URL is; with `drafts`, drafts
     and episodes dated in the future are in it too."""
     with cache.opened(config_path.parent / PREVIEW_DIR) as build_cache:
-        loaded = load(config_path, cache=build_cache, drafts=drafts)
+        loaded = load(config_path, cache=build_cache, preview=True, drafts=drafts)
         show = replace(loaded.show, output_dir=config_path.parent / PREVIEW_DIR,
                        publish=replace(loaded.show.publish, public_url=base_url))
         return _build(replace(loaded, show=show), build_cache)
@@ -172,7 +181,7 @@ def tag(config_path: Path, *, strict: bool = False, now: datetime | None = None)
     loaded = load(config_path, strict=strict, now=now)
     show = loaded.show
     layout = Layout.of(show)
-    with _alone_in(show.output_dir):
+    with _alone_in_output_of(config_path):
         writer = SiteWriter(show.output_dir)
         keys = [layout.audio_key(episode) for episode in loaded.published]
         for key, episode in zip(keys, loaded.published):
@@ -208,10 +217,9 @@ def publish(config_path: Path, *, strict: bool = False, target: str | None = Non
     """Build, then bring the target up to date: upload what it does not have yet, the feed last;
     with `prune`, delete what left the site; with `verify`, check every file instead of trusting
     the manifest; with `dry_run`, only say what would be done."""
-    output_dir = config.output_dir_of(config_path)
-    # Until the last file is uploaded: the uploads read the build's files.
-    with _alone_in(output_dir):
-        with cache.opened(output_dir) as build_cache:
+    # Held until the last file is uploaded: the uploads read the build's files.
+    with _alone_in_output_of(config_path):
+        with cache.opened(config.output_dir_of(config_path)) as build_cache:
             loaded = load(config_path, strict=strict, now=now, cache=build_cache)
             settings = loaded.show.publish
             storage = open_target(target or settings.target, loaded.show.config_path.parent, settings)

@@ -473,8 +473,9 @@ class _PodcastShow(BaseExtension):
         if extras.value:
             _value(channel, extras.value)
         if self.is_current:
-            # First in the channel: a reader that knows no liveItem (feedparser) takes its link,
-            # description and guid for the channel's when they come after the channel's own.
+            # First in the channel: a reader that knows no liveItem (feedparser) takes its link and
+            # description for the channel's when they come after the channel's own. (Its guid, which
+            # the channel has none of, feedparser still takes for the feed's id.)
             for position, live in enumerate(extras.live):
                 channel.insert(position, self._live_item(channel, live))
         return feed

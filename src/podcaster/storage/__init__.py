@@ -54,8 +54,10 @@ def _local_path(target: str, base_dir: Path) -> Path:
     path = target[7:]
     if not path:
         raise StorageError(f"publish target {target!r}: no folder given; write file://public or file:///srv/podcast")
-    # "~" as a shell reads it: a folder named "~" in the show's folder was never meant.
-    return base_dir / Path(path).expanduser()
+    if path == "~" or path.startswith("~/"):
+        # The home folder, as a shell reads it: a folder named "~" in the show's folder was never meant.
+        return Path.home() / path[2:]
+    return base_dir / path
 
 
 def _bucket_and_prefix(target: str) -> tuple[str, str]:
