@@ -286,3 +286,43 @@ def test_a_bad_csv_marker_is_named_by_the_line_it_starts_on(tmp_path, text):
     with pytest.raises(Exception) as error:
         markers.read(path)
     assert str(error.value.message).startswith(f"{path}: line 4: ")
+
+
+def test_a_show_started_from_nothing_checks_builds_and_publishes_its_first_episode(tmp_path, recordings):
+    from click.testing import CliRunner
+
+    from podcaster.cli import cli
+
+    runner = CliRunner()
+    folder = tmp_path / "my-show"
+    result = runner.invoke(cli, ["init", str(folder), "--author", "Jane Doe", "--email", "jane@example.org"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:3] == [f"Created {folder / 'podcast.toml'}", f"Created {folder / 'episodes'}/",
+                                              f"Created {folder / 'episodes/artwork.png'}"]
+    config = ["--config", str(folder / "podcast.toml")]
+    assert runner.invoke(cli, [*config, "--strict", "check"]).exit_code == 0
+    result = runner.invoke(cli, [*config, "new", "Our first episode", "--recording", str(recordings["sine"])])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, [*config, "--strict", "-q", "publish"])
+    assert result.exit_code == 0, result.output
+    channel = etree.parse(str(folder / "public/feed.xml")).getroot().find("channel")
+    assert channel.findtext("title") == "My Show"
+    assert [item.findtext("title") for item in channel.iter("item")] == ["Our first episode"]
+    assert channel.find("item").findtext("{http://www.itunes.com/dtds/podcast-1.0.dtd}author") == "Jane Doe"
+    # Never over a show that is there.
+    before = (folder / "podcast.toml").read_bytes()
+    result = runner.invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 1
+    assert "exists already, and `init` never overwrites" in result.stderr
+    assert (folder / "podcast.toml").read_bytes() == before
+
+
+def test_init_refuses_a_language_that_is_no_code(tmp_path):
+    from click.testing import CliRunner
+
+    from podcaster.cli import cli
+
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "show"), "--language", "English"])
+    assert result.exit_code == 1
+    assert "--language 'English' is not an ISO 639-1 language code" in result.stderr
+    assert not (tmp_path / "show").exists()

@@ -113,3 +113,9 @@ def dimensions(data: bytes) -> tuple[int, int]:
     """Width and height of an image held in memory (one made by `embeddable_jpeg`)."""
     with Image.open(io.BytesIO(data)) as image:
         return image.width, image.height
+
+
+def write_placeholder(path: Path, pixels: int) -> None:
+    """A plain square PNG of `pixels` a side: artwork the show can be checked and built with until
+    the producer puts theirs in its place."""
+    Image.new("RGB", (pixels, pixels), (32, 64, 96)).save(path, "PNG", optimize=True)

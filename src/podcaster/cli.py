@@ -85,6 +85,7 @@ def cli(ctx: click.Context, config_path: Path, verbose: int, quiet: bool, strict
 
     \b
     Examples:
+      podcaster init my-show          # start a show: podcast.toml, episodes/, artwork
       podcaster check                 # validate everything, write nothing
       podcaster publish               # build and publish to [publish] target
       podcaster serve                 # preview the published show in a browser
@@ -92,6 +93,37 @@ def cli(ctx: click.Context, config_path: Path, verbose: int, quiet: bool, strict
     verbosity = -1 if quiet else verbose
     _setup_logging(verbosity)
     ctx.obj = Options(config_path, strict, verbosity)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--title", help="The show's name (default: made from the folder's name).")
+@click.option("--author", default="Your Name", show_default=True, help="Who makes the show; also its owner.")
+@click.option("--email", default="you@example.org", show_default=True,
+              help="The owner's email, where Apple writes about the show.")
+@click.option("--language", default="en", show_default=True, help="The show's language: en, en-GB, ar, ...")
+def init(folder: Path, title: str | None, author: str, email: str, language: str) -> None:
+    """Start a new show in FOLDER (default: here).
+
+    Writes podcast.toml, which `check` accepts as it is, an episodes/ folder,
+    and placeholder artwork (episodes/artwork.png, 1400 px) to replace with
+    yours; never overwrites a podcast.toml. Then add episodes with `new`.
+
+    \b
+    Examples:
+      podcaster init my-show --title "My Show" --author "Jane Doe" --email jane@example.org
+      cd my-show && podcaster new "Our first episode" --recording talk.wav
+    """
+    from podcaster import pipeline
+
+    written = pipeline.init_show(folder, title=title, author=author, email=email, language=language)
+    for path in written:
+        click.echo(f"Created {path}{'/' if path.is_dir() else ''}")
+    config = written[0]
+    click.echo(f"Next: put your artwork in place of the placeholder and check the owner, website and "
+               f"public_url in {config.name}; then add an episode:\n"
+               f"  {'' if folder == Path('.') else f'cd {folder} && '}podcaster new \"Episode title\" "
+               "--recording talk.wav")
 
 
 @cli.command()

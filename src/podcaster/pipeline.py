@@ -21,8 +21,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from podcaster import (
-    artwork, audio, cache, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, markers, mediatypes,
-    publishing, recording, scaffold,
+    artwork, audio, cache, config, config_edit, episodes as episode_files, feedcheck, ffmpeg, languages, markers,
+    mediatypes, publishing, recording, scaffold,
 )
 from podcaster.cache import BuildCache
 from podcaster.errors import ArtworkError, ConfigError, EpisodeError, PodcasterError, Problem, Report, StorageError
@@ -266,6 +266,18 @@ def _ping_hub(hub: str, feed_url: str) -> None:
         log.warning("%s; the feed is published, and apps will see it at their next poll", e.message)
         return
     log.info("told the WebSub hub %s that the feed changed", hub)
+
+
+def init_show(folder: Path, *, title: str | None = None, author: str, email: str, language: str,
+              now: datetime | None = None) -> list[Path]:
+    """Start a show in `folder`: a podcast.toml that `check` accepts, an episodes folder, and
+    placeholder artwork; what was written. The title defaults to the folder's name."""
+    folder = folder.resolve()
+    title = (title or folder.name.replace("-", " ").replace("_", " ").strip().title() or "My Podcast").strip()
+    if not languages.is_valid(language):
+        raise ConfigError(f"--language {language!r} is not an ISO 639-1 language code; use e.g. en, en-GB, ar")
+    year = (now or datetime.now(timezone.utc)).year
+    return scaffold.create_show(folder, title=title, author=author, email=email, language=language, year=year)
 
 
 @dataclass(frozen=True)

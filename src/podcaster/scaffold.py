@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 import uuid
@@ -13,8 +14,8 @@ from pathlib import Path
 import yaml
 
 from podcaster.episodes import EPISODE_FILE
-from podcaster.errors import EpisodeError
-from podcaster import timecodes
+from podcaster import artwork as artworks, timecodes
+from podcaster.errors import ConfigError, EpisodeError
 from podcaster.model import Chapter
 
 SLUG_LENGTH = 80
@@ -101,3 +102,63 @@ def _notes(date: datetime, chapters: Sequence[Chapter], live: bool) -> str:
 def _front_matter_text(source: Path) -> str:
     text = source.read_text(encoding="utf-8-sig", errors="replace")  # as the build reads it
     return text.split("\n---", 1)[0] if text.startswith("---") else ""
+
+
+CONFIG_FILE = "podcast.toml"
+PLACEHOLDER_ARTWORK = "artwork.png"
+
+_STARTER_CONFIG = """\
+# {title}: podcaster's config. Every key is described in podcaster's README ("Config reference").
+title = {title_toml}
+description = {description_toml}
+author = {author_toml}
+# Who usually speaks: `podcaster new` puts them in each new episode.
+speakers = [{author_toml}]
+language = {language_toml}
+# One of Apple Podcasts' categories, spelled as Apple lists it (`podcaster check` says when it is not).
+category = "Society & Culture"
+explicit = false
+# Square JPEG or PNG, 1400 to 3000 px. The one here is a placeholder: put your artwork in its place.
+artwork = "episodes/{artwork}"
+website = "http://127.0.0.1:8000/"
+copyright = {copyright_toml}
+
+[owner]
+# Apple writes to the owner about the show.
+name = {author_toml}
+email = {email_toml}
+
+[publish]
+target = "file://public"
+# Where listeners fetch the show: the address of `podcaster serve` until you publish it for real
+# (then an https:// address, and a target such as s3://BUCKET/PREFIX).
+public_url = "http://127.0.0.1:8000/"
+"""
+
+
+def create_show(folder: Path, *, title: str, author: str, email: str, language: str, year: int) -> list[Path]:
+    """A new show in `folder`: its config, an episodes folder and placeholder artwork; what was
+    written. Never over an existing config."""
+    config = folder / CONFIG_FILE
+    if config.exists():
+        raise ConfigError(f"{config} exists already, and `init` never overwrites; edit it, or init another folder")
+    episodes = folder / "episodes"
+    artwork = episodes / PLACEHOLDER_ARTWORK
+    written = [config, episodes, artwork]
+    folder.mkdir(parents=True, exist_ok=True)
+    episodes.mkdir(exist_ok=True)
+    if not artwork.exists():
+        artworks.write_placeholder(artwork, 1400)
+    else:
+        written.remove(artwork)
+    values = {"title": title, "description": f"{title}: a podcast by {author}.", "author": author,
+              "language": language, "email": email, "copyright": f"© {year} {author}"}
+    config.write_text(_STARTER_CONFIG.format(
+        title=title, artwork=PLACEHOLDER_ARTWORK,
+        **{f"{key}_toml": _toml_string(value) for key, value in values.items()}), encoding="utf-8")
+    return written
+
+
+def _toml_string(text: str) -> str:
+    """`text` as a TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(text, ensure_ascii=False)
