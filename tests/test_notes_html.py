@@ -3,7 +3,6 @@ addresses, without a word of the notes changed."""
 
 from __future__ import annotations
 
-import nh3
 from hypothesis import given, settings, strategies as st
 from lxml import html
 
@@ -48,9 +47,7 @@ def _text(fragment: str) -> str:
                                 + ["<a ", "<img ", "</a>", "<abbr ", "href=", "src=", "title=", "javascript:"]),
                 max_size=40).map("".join))
 def test_no_word_of_any_notes_is_lost_or_changed(notes):
-    sanitized = nh3.clean(notes_html._markdown.render(notes), tags=notes_html._ALLOWED_TAGS,
-                          attributes=notes_html._ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                          link_rel=None)
+    sanitized = notes_html._sanitized(notes)
     made_valid = notes_html._made_valid(sanitized)
     assert _text(made_valid) == _text(sanitized)
     assert _links(made_valid) == _links(sanitized)  # each link with an address keeps it and its text
@@ -66,3 +63,29 @@ def _parsed(fragment: str) -> html.HtmlElement:
 
 def _links(fragment: str) -> list[tuple[str, str]]:
     return [(link.get("href"), link.text_content()) for link in _parsed(fragment).iter("a") if link.get("href")]
+
+
+PLAYER = notes_html.Player("https://example.org/a.mp3?x=1&y=2", 600.0)
+
+
+def test_timestamps_in_prose_seek_the_player_and_nowhere_else():
+    notes = ("At 1:05 we start; *at 2:10* too, <b>and 3:00</b>.\n\n"
+             "Not `4:00`, not [5:00](https://example.org/), not [6:00](javascript:alert(1)), not 99:00.\n\n"
+             "    7:00 in code\n\n| when | what |\n| --- | --- |\n| 8:00 | a table |\n")
+    page = _parsed(notes_html.to_html(notes, PLAYER))
+    seeking = [(a.text, a.get("data-start"), a.get("href")) for a in page.iter("a") if a.get("data-start")]
+    assert seeking == [(f"{m}:{s:02d}", str(60 * m + s), f"https://example.org/a.mp3?x=1&y=2#t={60 * m + s}")
+                       for m, s in [(1, 5), (2, 10), (3, 0), (8, 0)]]
+    assert page.xpath("//code/text()") == ["4:00", "7:00 in code\n"]
+    assert [a.text for a in page.iter("a") if not a.get("data-start")] == ["5:00"]
+    assert "6:00" in page.text_content() and "99:00" in page.text_content()
+    # Without a player, the same notes word for word, and no timestamp links.
+    plain = notes_html.to_html(notes)
+    assert "data-start" not in plain and _text(plain) == page.text_content()
+
+
+def test_notes_with_a_title_heading_move_every_heading_down_a_level():
+    assert notes_html.to_html("# Part one\n\n## Detail\n\n###### Deepest\n") == \
+        "<h2>Part one</h2>\n<h3>Detail</h3>\n<h6>Deepest</h6>\n"
+    assert notes_html.to_html("Part one\n===\n\ntext\n") == "<h2>Part one</h2>\n<p>text</p>\n"
+    assert notes_html.to_html("## Detail\n\n### More\n") == "<h2>Detail</h2>\n<h3>More</h3>\n"

@@ -460,23 +460,18 @@ def _write_episode_files_and_pages(loaded: Loaded, writer: SiteWriter, layout: L
     show = loaded.show
     planned = pages.plan(show, loaded.published, layout, Templates(show.templates_dir))
     to_render = [page for page in planned if not writer.is_unchanged(page.key, page.inputs)]
-    # The notes of the pages to render are parsed by other processes while this one tags the audio.
-    wanted = [page.notes for page in to_render if page.notes]
-    with notes.RenderedAhead(wanted, max(1, (os.cpu_count() or 1) - 1)) as ahead:
-        writer.copy(layout.artwork_key, show.artwork)
-        media = feed.Media(sizes={}, integrity={})
-        show_inputs = cache.digest(show.without_live(), layout)  # a chapters file never shows a live stream
-        # The fingerprint covers the episode's own files; the show's artwork is the cover its
-        # audio is tagged with when it has none of its own.
-        files_inputs = cache.digest("episode files", show_inputs, writer.source_stamp(show.artwork))
-        for episode in loaded.published:
-            group, inputs = f"episode {episode.slug}", cache.digest(files_inputs, episode.fingerprint)
-            if not writer.is_group_unchanged(group, inputs):
-                with writer.group(group, inputs):
-                    _write_episode_files(writer, episode, show, layout, show_inputs)
-            _measure_media(writer, episode, layout, media)
-            ahead.collect()
-        ahead.finish()
+    writer.copy(layout.artwork_key, show.artwork)
+    media = feed.Media(sizes={}, integrity={})
+    show_inputs = cache.digest(show.without_live(), layout)  # a chapters file never shows a live stream
+    # The fingerprint covers the episode's own files; the show's artwork is the cover its
+    # audio is tagged with when it has none of its own.
+    files_inputs = cache.digest("episode files", show_inputs, writer.source_stamp(show.artwork))
+    for episode in loaded.published:
+        group, inputs = f"episode {episode.slug}", cache.digest(files_inputs, episode.fingerprint)
+        if not writer.is_group_unchanged(group, inputs):
+            with writer.group(group, inputs):
+                _write_episode_files(writer, episode, show, layout, show_inputs)
+        _measure_media(writer, episode, layout, media)
     for page in to_render:
         writer.write_text(page.key, page.render(), page.inputs)
     return media

@@ -168,7 +168,6 @@ class Page:
     key: str
     inputs: str
     render: Callable[[], str]
-    notes: notes.Wanted | None = None  # the show notes it shows, which can be rendered ahead
 
 
 def plan(show: Show, episodes: Sequence[Episode], layout: Layout, templates: Templates) -> list[Page]:
@@ -267,7 +266,7 @@ class _SiteRenderer:
         # Last modified when the newest episode it links to came out: a newer neighbour changes it too.
         self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
                   partial(self._episode_html, index), self.layout.page_url(episode),
-                  max(e.date for e in shown if e), notes.Wanted(episode, self.player))
+                  max(e.date for e in shown if e))
 
     def _shown_with(self, index: int) -> tuple[Episode, Episode | None, Episode | None, list[Episode]]:
         """The episode at `index` in date order, its older and newer neighbours, and its related episodes."""
@@ -418,13 +417,12 @@ class _SiteRenderer:
     def _render(self, template: str, head: Head, **context) -> str:
         return self.templates.render(template, site=self.site, page=head, **context)
 
-    def _add(self, key: str, inputs, render: Callable[[], str], url: str | None, lastmod: datetime | None = None,
-             shown_notes: notes.Wanted | None = None) -> None:
+    def _add(self, key: str, inputs, render: Callable[[], str], url: str | None, lastmod: datetime | None = None) -> None:
         """Plan the page at `key`, made by `render` from `inputs` (and what every page depends on)."""
         if key in self.planned:
             raise RenderError(f"two pages would be written to {key}; two names make the same URL there, "
                               "rename one of them (a series or a speaker)")
-        self.planned[key] = Page(key, cache_digest(self.site_inputs, key, inputs), render, shown_notes)
+        self.planned[key] = Page(key, cache_digest(self.site_inputs, key, inputs), render)
         if url is not None:
             self.sitemap.append(SitemapEntry(url, lastmod.isoformat() if lastmod else None))
 
