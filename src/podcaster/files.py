@@ -22,7 +22,7 @@ def replace_atomically(path: Path, make: Callable[[Path], None]) -> None:
     # look is cheaper than mkdir's attempt and look.
     if not os.path.isdir(path.parent):
         path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    partial = partial_path(path)
     try:
         make(partial)
         os.replace(partial, path)
@@ -35,6 +35,11 @@ def replace_atomically(path: Path, make: Callable[[Path], None]) -> None:
             if e.filename2 == str(partial):
                 e.filename2 = str(path)
         raise
+
+
+def partial_path(path: Path) -> Path:
+    """Where `replace_atomically` has the new `path` made: hidden, beside it, with its suffix."""
+    return path.with_name(f".{path.stem}.partial{path.suffix}")
 
 
 def sha256_of(path: Path) -> str:

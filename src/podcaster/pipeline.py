@@ -33,6 +33,7 @@ from podcaster.render.templates import Templates, default_templates_dir
 from podcaster.site import FEED_KEY, LIVE_DIR_KEY, Layout
 from podcaster.storage import Manifest, open_target
 from podcaster.storage.local import LocalStorage
+from podcaster.tagging import Job, TaggingProcess
 from podcaster.text import without_control_characters
 from podcaster.writer import SiteWriter
 
@@ -184,8 +185,10 @@ def tag(config_path: Path, *, strict: bool = False, now: datetime | None = None)
     with _alone_in_output_of(config_path):
         writer = SiteWriter(show.output_dir)
         keys = [layout.audio_key(episode) for episode in loaded.published]
-        for key, episode in zip(keys, loaded.published):
-            _write_tagged_audio(writer, key, episode, show, layout)
+        with TaggingProcess() as tagging:
+            for key, episode in zip(keys, loaded.published):
+                _write_tagged_audio(writer, tagging, key, episode, show, layout)
+            tagging.finish()
         writer.finish(complete=False)
     return Tagged(loaded, show.output_dir, writer.changed, [key for key in keys if key not in writer.changed])
 
@@ -461,19 +464,24 @@ def _write_episode_files_and_pages(loaded: Loaded, writer: SiteWriter, layout: L
     planned = pages.plan(show, loaded.published, layout, Templates(show.templates_dir))
     to_render = [page for page in planned if not writer.is_unchanged(page.key, page.inputs)]
     writer.copy(layout.artwork_key, show.artwork)
-    media = feed.Media(sizes={}, integrity={})
     show_inputs = cache.digest(show.without_live(), layout)  # a chapters file never shows a live stream
     # The fingerprint covers the episode's own files; the show's artwork is the cover its
     # audio is tagged with when it has none of its own.
     files_inputs = cache.digest("episode files", show_inputs, writer.source_stamp(show.artwork))
+    # The audio is tagged by another process while this one renders the pages.
+    with TaggingProcess() as tagging:
+        for episode in loaded.published:
+            group, inputs = f"episode {episode.slug}", cache.digest(files_inputs, episode.fingerprint)
+            if not writer.is_group_unchanged(group, inputs):
+                with writer.group(group, inputs):
+                    _write_episode_files(writer, tagging, episode, show, layout, show_inputs)
+        for page in to_render:
+            writer.write_text(page.key, page.render(), page.inputs)
+            tagging.collect()
+        tagging.finish()
+    media = feed.Media(sizes={}, integrity={})
     for episode in loaded.published:
-        group, inputs = f"episode {episode.slug}", cache.digest(files_inputs, episode.fingerprint)
-        if not writer.is_group_unchanged(group, inputs):
-            with writer.group(group, inputs):
-                _write_episode_files(writer, episode, show, layout, show_inputs)
         _measure_media(writer, episode, layout, media)
-    for page in to_render:
-        writer.write_text(page.key, page.render(), page.inputs)
     return media
 
 
@@ -488,11 +496,12 @@ def _feed_files_key(folder: Path) -> str:
                                        for path in [folder / FEED_KEY, *sorted(folder.glob(feed.ARCHIVE_PATTERN))]])
 
 
-def _write_episode_files(writer: SiteWriter, episode: Episode, show: Show, layout: Layout, show_inputs: str) -> None:
+def _write_episode_files(writer: SiteWriter, tagging: TaggingProcess, episode: Episode, show: Show, layout: Layout,
+                         show_inputs: str) -> None:
     """The episode's tagged audio, its cover, and the files the feed links for it: transcripts,
     other encodings, the chapters file (`show_inputs`: a digest of the show's settings, which it
     depends on too)."""
-    _write_tagged_audio(writer, layout.audio_key(episode), episode, show, layout)
+    _write_tagged_audio(writer, tagging, layout.audio_key(episode), episode, show, layout)
     if episode.cover:
         writer.copy(layout.cover_key(episode), episode.cover)
     for transcript in episode.transcripts:
@@ -501,7 +510,7 @@ def _write_episode_files(writer: SiteWriter, episode: Episode, show: Show, layou
         key = layout.alternate_key(episode, alternate.path)
         if alternate.path.suffix.lower() in audio.SUPPORTED_EXTENSIONS:
             # Another encoding of the same episode carries the same tags and chapters.
-            _write_tagged_audio(writer, key, episode, show, layout, source=alternate.path)
+            _write_tagged_audio(writer, tagging, key, episode, show, layout, source=alternate.path)
         else:
             writer.copy(key, alternate.path)
     if episode.chapters:
@@ -651,18 +660,16 @@ def _image_recipe(image: pages.SiteImage) -> str:
             f"method={artwork.PAGE_WEBP_METHOD} decoded-once")
 
 
-def _write_tagged_audio(writer: SiteWriter, key: str, episode: Episode, show: Show, layout: Layout,
-                        source: Path | None = None) -> None:
-    """The published audio is a tagged copy; the producer's recording (`source`, by default the
-    episode's audio) is only ever read."""
+def _write_tagged_audio(writer: SiteWriter, tagging: TaggingProcess, key: str, episode: Episode, show: Show,
+                        layout: Layout, source: Path | None = None) -> None:
+    """The published audio is a tagged copy, which `tagging` makes unless it is current; the
+    producer's recording (`source`, by default the episode's audio) is only ever read."""
     tags = tags_for(episode, show, layout)
     recording = source or episode.audio
-
-    def make(partial: Path) -> None:
-        shutil.copyfile(recording, partial)
-        audio.tag(partial, tags)
-
-    writer.derive(key, recording, _recipe(tags, writer), make)
+    recipe = _recipe(tags, writer)
+    path = writer.claim_derived(key, recording, recipe)
+    if path is not None:
+        tagging.submit(Job(path, recording, tags), lambda sha256: writer.derived(key, recording, recipe, sha256))
 
 
 def tags_for(episode: Episode, show: Show, layout: Layout) -> audio.Tags:

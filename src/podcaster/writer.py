@@ -258,13 +258,27 @@ class SiteWriter:
     def derive(self, key: str, source: Path, recipe: str, make: Callable[[Path], None]) -> None:
         """Write `key` as `make(partial)` builds it from `source`, unless the file there was already
         made from this very source (same size and mtime) with this very `recipe` (a digest)."""
+        path = self.claim_derived(key, source, recipe)
+        if path is not None:
+            replace_atomically(path, make)
+            self.derived(key, source, recipe)
+
+    def claim_derived(self, key: str, source: Path, recipe: str) -> Path | None:
+        """`derive` in two steps, for a file made elsewhere: None if the file at `key` is current (as
+        `derive` finds it), else the path to make it at; once it is there, call `derived`."""
         self._claim(key)
         if self.is_current(key, source, recipe):
             self._keep_previous(key)
-            return
-        path = self.root / key
-        replace_atomically(path, make)
-        self._derived[key] = _Derived(self.source_stamp(source), recipe, _stat_key(path))
+            return None
+        return self.root / key
+
+    def derived(self, key: str, source: Path, recipe: str, sha256: str | None = None) -> None:
+        """Record the file at `key`, now made from `source` with `recipe` (see `claim_derived`), and
+        its digest if the maker hashed it."""
+        output = _stat_key(self.root / key)
+        self._derived[key] = _Derived(self.source_stamp(source), recipe, output)
+        if sha256 is not None and output is not None:
+            self._files[key] = _File(sha256, output[0], output, None, None)
         self.changed.append(key)
 
     def is_current(self, key: str, source: Path, recipe: str) -> bool:

@@ -36,6 +36,8 @@ _ALLOWED_ATTRIBUTES = {
 _MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES
 # A timestamp as people write one in notes: 4:05, 12:34 or 1:02:03, not inside a longer number.
 _TIMESTAMP = re.compile(r"(?<![\w:.,])(?:\d{1,2}:)?\d{1,2}:[0-5]\d(?![\w:]|[.,]\d)")
+# What every timestamp holds, found a hundred times faster than one (a literal starts it).
+_MAYBE_TIMESTAMP = re.compile(r":[0-5]\d")
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
 # The heading tags a Markdown heading renders as; an h1 among them moves them all down a level.
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
@@ -166,7 +168,7 @@ def _only_seconds_in_data_start(element: str, attribute: str, value: str) -> str
 
 def _with_timestamps_linked(html: str, player: Player) -> str:
     """Sanitized notes with each timestamp in their prose a link that seeks the `player`."""
-    if not _TIMESTAMP.search(html):  # most notes: no timestamp anywhere
+    if not _MAYBE_TIMESTAMP.search(html):  # most notes; a quick look, which the full pattern is not
         return html
     pieces, position, not_prose = [], 0, 0
     for tag in _TAG.finditer(html):

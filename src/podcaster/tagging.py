@@ -1,0 +1,203 @@
+"""Tagged copies of recordings, made by a child process while the build renders the pages.
+
+Copying a recording and tagging it with mutagen is pure Python and file system work: on a first
+build of a long archive it was the longest part of the build (1.2 ms an episode, with the cover
+embedded), and nothing but the feed's file sizes waits for it. So a child interpreter makes the
+copies, on the other core, while this process renders the pages.
+
+A plain child process rather than a multiprocessing pool, whose fork server and resource tracker
+are two more interpreters. Jobs go down a pipe in batches, and a thread here does the round trips,
+so the build never waits on the pipe. A few copies are made here instead: starting the child costs
+more than they do (a rebuild after one new episode). Where no child can be started, every copy is
+made here.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import NamedTuple
+
+from podcaster import audio
+from podcaster.errors import PodcasterError
+from podcaster.files import partial_path, replace_atomically, sha256_of
+
+log = logging.getLogger(__name__)
+Made = Callable[[str], None]  # told the SHA-256 of a copy now in place
+
+
+class Job(NamedTuple):
+    """Make `path` a tagged copy of `recording`."""
+
+    path: Path
+    recording: Path
+    tags: audio.Tags
+
+
+def make_tagged_copy(job: Job) -> str:
+    """The copy and its tags, written beside `job.path` and renamed into place (the recording itself
+    is only ever read); its SHA-256, which the build would otherwise read the copy again for."""
+    digest = ""
+
+    def make(partial: Path) -> None:
+        nonlocal digest
+        shutil.copyfile(job.recording, partial)
+        audio.tag(partial, job.tags)
+        digest = sha256_of(partial)
+
+    replace_atomically(job.path, make)
+    return digest
+
+
+class TaggingProcess:
+    """Makes the tagged copies `submit`ted, in a child process once there are enough of them.
+
+    Use it as a context manager; `collect()` between other work, once everything is submitted,
+    takes what is done (and raises a failed copy's error as soon as it is known), and `finish()`
+    waits for every copy. Leaving the block early stops the child and removes the partial files of
+    the copies it was making."""
+
+    _MINIMUM = 24  # fewer copies than this are made faster here than a child process starts
+    _BATCH = 16
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[Job, Made]] = []
+        self._sent: list[tuple[list[tuple[Job, Made]], Future]] = []
+        self._process: subprocess.Popen | None = None
+        self._round_trips: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> TaggingProcess:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop()
+
+    def submit(self, job: Job, made: Made) -> None:
+        """Have the copy made; `made(sha256)` is called here once it is in place."""
+        self._waiting.append((job, made))
+        if self._process is None and len(self._waiting) >= self._MINIMUM:
+            self._start()
+        if self._process is not None and len(self._waiting) >= self._BATCH:
+            self._send()
+
+    def collect(self) -> None:
+        """Send what waits, and take what the child has done; raise the error of a copy that failed,
+        if one did. A child with nothing left to do ends, so its memory is not held while the build
+        goes on (a copy submitted later starts another, or is made here)."""
+        if self._process is None:
+            return
+        self._send()
+        while self._sent and self._sent[0][1].done():
+            self._take_first()
+        if not self._sent:
+            self._stop()
+
+    def finish(self) -> None:
+        """Make every copy submitted, and wait for them all."""
+        if self._process is None:
+            while self._waiting:
+                job, made = self._waiting.pop(0)
+                made(make_tagged_copy(job))
+            return
+        self._send()
+        while self._sent:
+            self._take_first()
+        self._stop()
+
+    def _take_first(self) -> None:
+        batch, future = self._sent[0]
+        digests = future.result()
+        self._sent.pop(0)
+        for (_, made), digest in zip(batch, digests):
+            made(digest)
+
+    def _start(self) -> None:
+        try:
+            self._process = subprocess.Popen([sys.executable, "-c", _PROGRAM], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE)
+            pickle.dump(sys.path, self._process.stdin)  # the child finds podcaster where this process did
+            self._process.stdin.flush()
+        except (OSError, ValueError) as e:  # no process or pipe to be had, or no interpreter to run
+            log.warning("the audio is tagged in this process only (the child process failed to start: %s)", e)
+            self._stop()
+            return
+        self._round_trips = ThreadPoolExecutor(max_workers=1)
+
+    def _send(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:self._BATCH], self._waiting[self._BATCH:]
+            self._sent.append((batch, self._round_trips.submit(self._round_trip, batch)))
+
+    def _round_trip(self, batch: list[tuple[Job, Made]]) -> list[str]:
+        pickle.dump([job for job, _ in batch], self._process.stdin)
+        self._process.stdin.flush()
+        try:
+            digests, failure = pickle.load(self._process.stdout)
+        except EOFError:
+            raise RuntimeError(f"the tagging process ended (exit status {self._process.wait()})") from None
+        if failure is not None:
+            raise failure
+        return digests
+
+    def _stop(self) -> None:
+        """End the child; a batch it had not finished leaves no partial file."""
+        if self._round_trips is not None:
+            self._round_trips.shutdown(wait=False, cancel_futures=True)
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            if self._round_trips is not None:
+                self._round_trips.shutdown(wait=True)
+            for pipe in (self._process.stdin, self._process.stdout):
+                try:
+                    pipe.close()
+                except OSError:  # unflushed bytes for a process that is gone
+                    pass
+        for batch, _ in self._sent:
+            for job, _ in batch:
+                partial_path(job.path).unlink(missing_ok=True)
+        self._process, self._round_trips, self._sent, self._waiting = None, None, [], []
+
+
+_PROGRAM = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+            "from podcaster.tagging import serve_batches; serve_batches()")
+
+
+def serve_batches() -> None:
+    """In the child process: make the copies of each batch read from stdin, and answer with their
+    digests and the error that stopped the batch (or None), until stdin closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops this process
+    while True:
+        try:
+            batch = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        digests, failure = [], None
+        for job in batch:
+            try:
+                digests.append(make_tagged_copy(job))
+            except Exception as e:
+                failure = _sendable(e)
+                break
+        pickle.dump((digests, failure), sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+
+
+def _sendable(error: Exception) -> Exception:
+    """`error` as the build can raise it: a user's error as it is, anything else with where it
+    happened here, since its traceback stays in this process."""
+    if not isinstance(error, PodcasterError):
+        error.add_note("in the tagging process:\n" + "".join(traceback.format_exception(error)).rstrip())
+    try:
+        pickle.dumps(error)
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
