@@ -223,6 +223,22 @@ def test_control_characters_are_announced(show: ShowCopy):
         "page cannot hold, so the feed, the pages and the audio tags leave it out: remove it"]
 
 
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ('    title: "Musa and the hurt of his people"', '    title: "Musa and the hurt\\x07 of his people"',
+     "soundbites[1].title"),
+    ('speakers: ["Shaykh Abdul Rahim Reasat"]', 'speakers: ["Shaykh Abdul\\x07 Rahim Reasat"]', "speakers[1]"),
+    ('  name: "Medina"', '  name: "Medi\\x07na"', "location.name"),
+])
+def test_control_characters_deep_in_an_episode_are_announced_and_left_out(show: ShowCopy, old, new, field):
+    show.edit(EPISODE, old, new)
+    result = show.run("build")
+    assert result.exit_code == 0
+    assert _lines(result, "Warning") == [
+        f"Warning: {show.root / EPISODE}: {field}: contains the control character U+0007, which a feed or a "
+        "page cannot hold, so the feed, the pages and the audio tags leave it out: remove it"]
+    assert "\x07" not in (show.output / "feed.xml").read_text(encoding="utf-8")
+
+
 def test_control_characters_in_the_notes_are_announced(show: ShowCopy):
     source = show.root / EPISODE
     source.write_text(source.read_text(encoding="utf-8") + "\nA bell \x07 rang.\n", encoding="utf-8")

@@ -24,10 +24,42 @@ def texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from texts(item, f"{path}[{position}]")
 
 
+def has_control_characters(value: Any) -> bool:
+    """Whether a string in `value` (as `texts` walks it) holds one of CONTROL_CHARACTERS: one search
+    of its strings joined, which a build does twice for each of ten thousand episodes (walking them
+    with `texts` took 1.5 s)."""
+    strings: list[str] = []
+    _gather_strings(value, strings)
+    return CONTROL_CHARACTERS.search("\n".join(strings)) is not None  # a line end is none of them
+
+
+def _gather_strings(value: Any, strings: list[str]) -> None:
+    if isinstance(value, str):
+        strings.append(value)
+    elif isinstance(value, tuple):
+        for item in value:
+            _gather_strings(item, strings)
+    else:
+        for name in _field_names(type(value)):
+            _gather_strings(getattr(value, name), strings)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The fields of a dataclass, none for any other type."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = (tuple(field.name for field in dataclasses.fields(kind))
+                                      if dataclasses.is_dataclass(kind) else ())
+    return names
+
+
 def without_control_characters(value: Any) -> Any:
     """`value` (as `texts` walks it) with every string cleared of CONTROL_CHARACTERS; `value` itself
     when it holds none, as nearly every show and episode does."""
-    if not any(CONTROL_CHARACTERS.search(text) for _, text in texts(value)):
+    if not has_control_characters(value):
         return value
     return _cleared(value)
 
