@@ -156,7 +156,7 @@ def test_the_child_ends_once_it_has_made_every_copy(show: ShowCopy, tmp_path: Pa
         while tagging._process is not None:
             time.sleep(0.01)
             tagging.collect()
-        assert child.poll() is not None and len(made) == len(jobs)  # ended, its copies all taken
+        assert not child.running and len(made) == len(jobs)  # ended, its copies all taken
         late = tmp_path / "late.mp3"
         tagging.submit(jobs[0]._replace(path=late), lambda sha256: made.append(late))
         tagging.finish()  # one copy, made here

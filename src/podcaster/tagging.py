@@ -2,32 +2,24 @@
 
 Copying a recording and tagging it with mutagen is pure Python and file system work: on a first
 build of a long archive it was the longest part of the build (1.2 ms an episode, with the cover
-embedded), and nothing but the feed's file sizes waits for it. So a child interpreter makes the
-copies, on the other core, while this process renders the pages.
-
-A plain child process rather than a multiprocessing pool, whose fork server and resource tracker
-are two more interpreters. Jobs go down a pipe in batches, and a thread here does the round trips,
-so the build never waits on the pipe. A few copies are made here instead: starting the child costs
-more than they do (a rebuild after one new episode). Where no child can be started, every copy is
-made here.
+embedded), and nothing but the feed's file sizes waits for it. So a child interpreter (`child`)
+makes the copies, on the other core, while this process renders the pages. Jobs go to it in
+batches, and a thread here does the round trips, so the build never waits on the pipe. A few copies
+are made here instead: starting the child costs more than they do (a rebuild after one new
+episode). Where no child can be started, every copy is made here.
 """
 
 from __future__ import annotations
 
 import logging
-import pickle
 import shutil
-import signal
-import subprocess
-import sys
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
 from podcaster import audio
-from podcaster.errors import PodcasterError
+from podcaster.child import ChildProcess
 from podcaster.files import partial_path, replace_atomically, sha256_of
 
 log = logging.getLogger(__name__)
@@ -71,7 +63,7 @@ class TaggingProcess:
     def __init__(self) -> None:
         self._waiting: list[tuple[Job, Made]] = []
         self._sent: list[tuple[list[tuple[Job, Made]], Future]] = []
-        self._process: subprocess.Popen | None = None
+        self._process: ChildProcess | None = None
         self._round_trips: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> TaggingProcess:
@@ -121,10 +113,7 @@ class TaggingProcess:
 
     def _start(self) -> None:
         try:
-            self._process = subprocess.Popen([sys.executable, "-c", _PROGRAM], stdin=subprocess.PIPE,
-                                             stdout=subprocess.PIPE)
-            pickle.dump(sys.path, self._process.stdin)  # the child finds podcaster where this process did
-            self._process.stdin.flush()
+            self._process = ChildProcess()
         except (OSError, ValueError) as e:  # no process or pipe to be had, or no interpreter to run
             log.warning("the audio is tagged in this process only (the child process failed to start: %s)", e)
             self._stop()
@@ -137,67 +126,17 @@ class TaggingProcess:
             self._sent.append((batch, self._round_trips.submit(self._round_trip, batch)))
 
     def _round_trip(self, batch: list[tuple[Job, Made]]) -> list[str]:
-        pickle.dump([job for job, _ in batch], self._process.stdin)
-        self._process.stdin.flush()
-        try:
-            digests, failure = pickle.load(self._process.stdout)
-        except EOFError:
-            raise RuntimeError(f"the tagging process ended (exit status {self._process.wait()})") from None
-        if failure is not None:
-            raise failure
-        return digests
+        return self._process.call(make_tagged_copy, [job for job, _ in batch])
 
     def _stop(self) -> None:
         """End the child; a batch it had not finished leaves no partial file."""
         if self._round_trips is not None:
             self._round_trips.shutdown(wait=False, cancel_futures=True)
         if self._process is not None:
-            self._process.kill()
-            self._process.wait()
+            self._process.stop()
             if self._round_trips is not None:
                 self._round_trips.shutdown(wait=True)
-            for pipe in (self._process.stdin, self._process.stdout):
-                try:
-                    pipe.close()
-                except OSError:  # unflushed bytes for a process that is gone
-                    pass
         for batch, _ in self._sent:
             for job, _ in batch:
                 partial_path(job.path).unlink(missing_ok=True)
         self._process, self._round_trips, self._sent, self._waiting = None, None, [], []
-
-
-_PROGRAM = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
-            "from podcaster.tagging import serve_batches; serve_batches()")
-
-
-def serve_batches() -> None:
-    """In the child process: make the copies of each batch read from stdin, and answer with their
-    digests and the error that stopped the batch (or None), until stdin closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops this process
-    while True:
-        try:
-            batch = pickle.load(sys.stdin.buffer)
-        except EOFError:
-            return
-        digests, failure = [], None
-        for job in batch:
-            try:
-                digests.append(make_tagged_copy(job))
-            except Exception as e:
-                failure = _sendable(e)
-                break
-        pickle.dump((digests, failure), sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-
-
-def _sendable(error: Exception) -> Exception:
-    """`error` as the build can raise it: a user's error as it is, anything else with where it
-    happened here, since its traceback stays in this process."""
-    if not isinstance(error, PodcasterError):
-        error.add_note("in the tagging process:\n" + "".join(traceback.format_exception(error)).rstrip())
-    try:
-        pickle.dumps(error)
-    except Exception:
-        return RuntimeError(f"{type(error).__name__}: {error}")
-    return error

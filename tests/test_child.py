@@ -1,0 +1,79 @@
+"""Work shared with a child process: the same results as doing it all here, in the same order, the
+same errors, and no process left behind; and a show loaded that way is the show loaded here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import ShowCopy, copy_sample_show
+from podcaster import episodes
+from podcaster.child import ChildProcess, map_from_both_ends
+
+
+def squared_and_where(number: int) -> tuple[int, int]:
+    if number == 13:
+        raise ValueError("thirteen is refused")
+    return number * number, os.getpid()
+
+
+def test_both_ends_give_the_results_in_order_and_both_did_some():
+    child = ChildProcess()
+    try:
+        results = map_from_both_ends(squared_and_where, list(range(14, 400)), child, batch_size=8)
+    finally:
+        child.stop()
+    assert [square for square, _ in results] == [n * n for n in range(14, 400)]
+    where = {pid for _, pid in results}
+    assert os.getpid() in where and len(where) == 2
+    assert results[-1][1] != os.getpid()  # the child starts from the end
+
+
+@pytest.mark.parametrize("items", [list(range(14, 400)) + [13], [13] + list(range(14, 400))],
+                         ids=["in the child's first batch", "here"])
+def test_an_error_on_either_side_is_raised_here_and_the_child_ends(items):
+    child = ChildProcess()
+    with pytest.raises(ValueError, match="thirteen is refused"):
+        map_from_both_ends(squared_and_where, items, child, batch_size=8)
+    assert not child.running
+
+
+def test_an_unexpected_error_in_the_child_says_where_it_happened():
+    child = ChildProcess()
+    with pytest.raises(ValueError) as raised:
+        map_from_both_ends(squared_and_where, list(range(14, 40)) + [13], child, batch_size=64)
+    assert any("in podcaster's child process" in note and "squared_and_where" in note
+               for note in raised.value.__notes__)
+
+
+def _broken(show: ShowCopy) -> ShowCopy:
+    """The sample with two episodes that cannot load and a draft with a problem."""
+    show.edit("episodes/just-forgiving/episode.md", 'title: "Just Forgiving"', "title: 12")
+    show.edit("episodes/will-allah-forgive-me/episode.md", "explicit: false", "explicit: maybe")
+    show.edit("episodes/day-12-in-a-nutshell-forgive/episode.md", "---\n", "---\ndraft: true\nnumber: -1\n")
+    return show
+
+
+def test_a_show_loaded_with_a_child_is_the_show_loaded_here(show: ShowCopy, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    here = copy_sample_show(tmp_path / "here")
+    assert here.run("build").exit_code == 0
+    checked_here = _broken(copy_sample_show(tmp_path / "broken-here")).run("check")
+    monkeypatch.setattr(episodes, "_LOADED_BY_TWO_MINIMUM", 1)
+    monkeypatch.setattr(episodes, "_CHILD_BATCH", 2)
+    started = []
+    monkeypatch.setattr(episodes, "ChildProcess", lambda: started.append(ChildProcess()) or started[-1])
+    assert show.run("build").exit_code == 0
+    assert started and not started[0].running
+    assert _site(show.output) == _site(here.output)
+    checked = _broken(copy_sample_show(tmp_path / "broken")).run("check")
+    assert checked.exit_code == checked_here.exit_code == 1
+    assert checked.output.replace("/broken/", "/") == checked_here.output.replace("/broken-here/", "/")
+    assert checked.output.count("Error:") == 2 and "draft" in checked.output
+
+
+def _site(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".podcaster")}
