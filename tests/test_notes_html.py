@@ -89,3 +89,16 @@ def test_notes_with_a_title_heading_move_every_heading_down_a_level():
         "<h2>Part one</h2>\n<h3>Detail</h3>\n<h6>Deepest</h6>\n"
     assert notes_html.to_html("Part one\n===\n\ntext\n") == "<h2>Part one</h2>\n<p>text</p>\n"
     assert notes_html.to_html("## Detail\n\n### More\n") == "<h2>Detail</h2>\n<h3>More</h3>\n"
+
+
+def test_only_the_notes_own_headings_say_whether_they_move_and_no_text_moves_with_them():
+    # The producer's <h1> is taken out by the sanitizer, as always: it neither moves the headings
+    # nor becomes one that swallows the rest of the notes.
+    assert notes_html.to_html("Why every page needs one <h1> element.\n\n## Links\n") == \
+        "<p>Why every page needs one </p> element.<p></p>\n<h2>Links</h2>\n"
+    assert notes_html.to_html("## Section\n\n<abbr title='the <h1> tag'>h1</abbr>\n") == \
+        '<h2>Section</h2>\n<p><abbr title="the &lt;h1&gt; tag">h1</abbr></p>\n'
+    # With a title heading of the notes' own, the producer's h1 still goes, and text stays as written.
+    assert notes_html.to_html("# Title\n\nText <h1>raw</h1>, <abbr title=\"<h2>x</h2>\">y</abbr>\n\n## Sub\n") == \
+        '<h2>Title</h2>\n<p>Text raw, <abbr title="&lt;h2&gt;x&lt;/h2&gt;">y</abbr></p>\n<h3>Sub</h3>\n'
+    assert notes_html.to_html("# Title é\n\n<div><H1 class=x>z</h1></div>\n") == "<h2>Title é</h2>\nz\n"

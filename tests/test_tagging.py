@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ShowCopy, copy_sample_show
-from podcaster import pipeline
+from conftest import REPO, ShowCopy, copy_sample_show
+from podcaster import pipeline, tagging as tagging_module
 from podcaster.site import Layout
 from podcaster.tagging import Job, TaggingProcess, make_tagged_copy
+
+DATA = REPO / "tests" / "data"
 
 
 def _site(folder: Path) -> dict[str, bytes]:
@@ -66,10 +69,10 @@ def test_each_copy_is_made_once_and_said_so_in_order(show: ShowCopy, tmp_path: P
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no partial file left
 
 
-def test_a_copy_the_child_cannot_make_raises_its_error_and_the_rest_stop(show: ShowCopy, tmp_path: Path):
-    jobs = _jobs(show, tmp_path, 40)
+def test_a_copy_the_child_cannot_make_raises_its_error_and_nothing_more_is_made(show: ShowCopy, tmp_path: Path):
+    jobs = _jobs(show, tmp_path, 64)
     missing = tmp_path / "gone.mp3"
-    jobs[20] = jobs[20]._replace(recording=missing)
+    jobs[1] = jobs[1]._replace(recording=missing)
     made = []
     with pytest.raises(FileNotFoundError) as raised:
         with TaggingProcess() as tagging:
@@ -77,9 +80,26 @@ def test_a_copy_the_child_cannot_make_raises_its_error_and_the_rest_stop(show: S
                 tagging.submit(job, lambda sha256, job=job: made.append((job.path, sha256)))
             tagging.finish()
     assert raised.value.filename == str(missing)
-    assert [path for path, _ in made] == [job.path for job in jobs[:16]]  # the batches before the failed one
-    assert not jobs[20].path.exists()
+    assert made == []  # the first batch failed: nothing of it is recorded
+    assert [job.path for job in jobs if job.path.exists()] == [jobs[0].path]  # made before the failure; no more
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
+
+
+def test_where_no_child_can_start_every_copy_is_made_here(show: ShowCopy, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    alone = copy_sample_show(tmp_path / "alone")
+    assert alone.run("build").exit_code == 0
+
+    def no_child():
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(tagging_module, "ChildProcess", no_child)
+    monkeypatch.setattr(TaggingProcess, "_MINIMUM", 1)
+    result = show.run("build")
+    assert result.exit_code == 0
+    assert _site(show.output) == _site(alone.output)
+    assert "Warning: the audio is tagged in this process only (the child process failed to start: " \
+           "[Errno 11] Resource temporarily unavailable)" in result.output
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="counts child processes in /proc")
@@ -161,3 +181,39 @@ def test_the_child_ends_once_it_has_made_every_copy(show: ShowCopy, tmp_path: Pa
         tagging.submit(jobs[0]._replace(path=late), lambda sha256: made.append(late))
         tagging.finish()  # one copy, made here
     assert made[-1] == late and late.read_bytes() == jobs[0].path.read_bytes()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="looks for processes in /proc")
+def test_leaving_while_ffmpeg_adds_chapters_stops_ffmpeg_and_leaves_no_file_of_it(show: ShowCopy, tmp_path: Path):
+    """M4A chapters are a track ffmpeg writes into a side copy; stopping the child stops it too."""
+    long_recording = tmp_path / "long.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "20000", "-i", str(DATA / "tone.m4a"),
+                    "-c", "copy", str(long_recording)], check=True)  # some 120 MB, 11 hours
+    out = tmp_path / "out"
+    out.mkdir()
+    with_chapters = next(job for job in _jobs(show, out, 10) if job.tags.chapters)
+    jobs = [with_chapters._replace(path=out / f"{n}.m4a", recording=long_recording) for n in range(30)]
+    with pytest.raises(KeyboardInterrupt):
+        with TaggingProcess() as tagging:
+            for job in jobs:
+                tagging.submit(job, lambda sha256: None)
+            for _ in range(300):
+                if any(p.name.endswith(".chapters.txt") for p in out.iterdir()):
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("ffmpeg never started on the chapters")
+            raise KeyboardInterrupt
+    assert not any(p.name.startswith(".") for p in out.iterdir())
+    assert not [pid for pid in _processes() if str(out) in _command_line(pid)]
+
+
+def _processes() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""

@@ -47,7 +47,7 @@ _KEYS_PER_QUERY = 500  # under SQLite's limit on a statement's parameters
 
 
 # The libraries whose output ends up in pages, feed items and notes.
-_RENDERING_LIBRARIES = ("Jinja2", "feedgen", "lxml", "markdown-it-py", "nh3", "mutagen", "Pillow")
+_RENDERING_LIBRARIES = ("Jinja2", "feedgen", "lxml", "pyromark", "nh3", "mutagen", "Pillow")
 
 
 def _code_digest() -> str:

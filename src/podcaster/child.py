@@ -13,7 +13,6 @@ podcaster where this process did.
 from __future__ import annotations
 
 import pickle
-import signal
 import subprocess
 import sys
 import threading
@@ -26,8 +25,14 @@ from podcaster.errors import PodcasterError
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-_PROGRAM = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+# Run isolated (-I: no working folder or user site on the path) until it takes this process's path;
+# Ctrl-C is the parent's to handle, from the first line; a SIGTERM unwinds, so what the child was
+# making is cleaned up (a partial file, an ffmpeg it runs) before it ends.
+_PROGRAM = ("import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+            "signal.signal(signal.SIGTERM, lambda *_: sys.exit(1)); "
+            "import pickle; sys.path[:] = pickle.load(sys.stdin.buffer); "
             "from podcaster.child import serve_batches; serve_batches()")
+_STOP_SECONDS = 5  # for a child to clean up after a SIGTERM, before it is killed
 
 
 class ChildProcess:
@@ -35,7 +40,9 @@ class ChildProcess:
     no process or pipe can be had."""
 
     def __init__(self) -> None:
-        self._process = subprocess.Popen([sys.executable, "-c", _PROGRAM], stdin=subprocess.PIPE,
+        if not sys.executable or getattr(sys, "frozen", False):
+            raise OSError("no Python interpreter to start (a frozen or embedded podcaster)")
+        self._process = subprocess.Popen([sys.executable, "-I", "-c", _PROGRAM], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE)
         try:
             pickle.dump(sys.path, self._process.stdin)
@@ -58,9 +65,14 @@ class ChildProcess:
         return results
 
     def stop(self) -> None:
-        """End the child at once, whatever it is doing."""
-        self._process.kill()
-        self._process.wait()
+        """End the child now, whatever it is doing: what it was making is left unmade."""
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
         for pipe in (self._process.stdin, self._process.stdout):
             try:
                 pipe.close()
@@ -118,7 +130,6 @@ def map_from_both_ends(function: Callable[[Item], Result], items: Sequence[Item]
 def serve_batches() -> None:
     """In the child: for each `(function, batch)` read from stdin, answer `(results, None)`, or the
     results so far and the error that stopped the batch, until stdin closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops this process
     while True:
         try:
             function, batch = pickle.load(sys.stdin.buffer)
@@ -141,7 +152,7 @@ def _sendable(error: Exception) -> Exception:
     if not isinstance(error, PodcasterError):
         error.add_note("in podcaster's child process:\n" + "".join(traceback.format_exception(error)).rstrip())
     try:
-        pickle.dumps(error)
+        pickle.loads(pickle.dumps(error))
     except Exception:  # noqa: BLE001 - whatever cannot cross, its text can
         return RuntimeError(f"{type(error).__name__}: {error}")
     return error

@@ -46,10 +46,14 @@ def run(args: Sequence[str], *, about: Path, on_progress: Callable[[float], None
         # stderr is drained by a reader thread so a chatty ffmpeg never blocks on a full pipe.
         reader = threading.Thread(target=lambda: stderr_lines.extend(process.stderr), daemon=True)
         reader.start()
-        for line in process.stdout:
-            key, _, value = line.strip().partition("=")
-            if key == "out_time_us" and on_progress and value.isdigit():
-                on_progress(int(value) / 1_000_000)
+        try:
+            for line in process.stdout:
+                key, _, value = line.strip().partition("=")
+                if key == "out_time_us" and on_progress and value.isdigit():
+                    on_progress(int(value) / 1_000_000)
+        except BaseException:  # Ctrl-C, or a stop of the child process running this: ffmpeg stops too
+            process.kill()
+            raise
         reader.join()
     stderr = "".join(stderr_lines)
     if process.returncode != 0:

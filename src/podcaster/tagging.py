@@ -65,20 +65,25 @@ class TaggingProcess:
         self._sent: list[tuple[list[tuple[Job, Made]], Future]] = []
         self._process: ChildProcess | None = None
         self._round_trips: ThreadPoolExecutor | None = None
+        self._failed = False  # a batch failed: the ones after it are not sent
+        self._here_only = False  # no child could be started
 
     def __enter__(self) -> TaggingProcess:
         return self
 
     def __exit__(self, *exc_info) -> None:
         self._stop()
+        self._forget_unmade()
 
     def submit(self, job: Job, made: Made) -> None:
-        """Have the copy made; `made(sha256)` is called here once it is in place."""
+        """Have the copy made; `made(sha256)` is called here once it is in place. A copy that failed
+        meanwhile raises its error here, so a long build stops early."""
         self._waiting.append((job, made))
-        if self._process is None and len(self._waiting) >= self._MINIMUM:
+        if self._process is None and not self._here_only and len(self._waiting) >= self._MINIMUM:
             self._start()
         if self._process is not None and len(self._waiting) >= self._BATCH:
             self._send()
+        self._take_done()
 
     def collect(self) -> None:
         """Send what waits, and take what the child has done; raise the error of a copy that failed,
@@ -87,8 +92,7 @@ class TaggingProcess:
         if self._process is None:
             return
         self._send()
-        while self._sent and self._sent[0][1].done():
-            self._take_first()
+        self._take_done()
         if not self._sent:
             self._stop()
 
@@ -104,6 +108,10 @@ class TaggingProcess:
             self._take_first()
         self._stop()
 
+    def _take_done(self) -> None:
+        while self._sent and self._sent[0][1].done():
+            self._take_first()
+
     def _take_first(self) -> None:
         batch, future = self._sent[0]
         digests = future.result()
@@ -114,9 +122,9 @@ class TaggingProcess:
     def _start(self) -> None:
         try:
             self._process = ChildProcess()
-        except (OSError, ValueError) as e:  # no process or pipe to be had, or no interpreter to run
+        except OSError as e:  # no process or pipe to be had, or no interpreter to run
             log.warning("the audio is tagged in this process only (the child process failed to start: %s)", e)
-            self._stop()
+            self._here_only = True  # what waits is made by `finish`
             return
         self._round_trips = ThreadPoolExecutor(max_workers=1)
 
@@ -126,17 +134,31 @@ class TaggingProcess:
             self._sent.append((batch, self._round_trips.submit(self._round_trip, batch)))
 
     def _round_trip(self, batch: list[tuple[Job, Made]]) -> list[str]:
-        return self._process.call(make_tagged_copy, [job for job, _ in batch])
+        if self._failed:
+            raise _NotSent
+        try:
+            return self._process.call(make_tagged_copy, [job for job, _ in batch])
+        except BaseException:
+            self._failed = True
+            raise
 
     def _stop(self) -> None:
-        """End the child; a batch it had not finished leaves no partial file."""
+        """End the child (which removes the partial file of a copy it was making) and its round trips."""
         if self._round_trips is not None:
             self._round_trips.shutdown(wait=False, cancel_futures=True)
         if self._process is not None:
             self._process.stop()
-            if self._round_trips is not None:
-                self._round_trips.shutdown(wait=True)
+        if self._round_trips is not None:
+            self._round_trips.shutdown(wait=True)
+        self._process, self._round_trips = None, None
+
+    def _forget_unmade(self) -> None:
+        """Leaving early: no partial file is left of what the child was sent, and nothing more is made."""
         for batch, _ in self._sent:
             for job, _ in batch:
                 partial_path(job.path).unlink(missing_ok=True)
-        self._process, self._round_trips, self._sent, self._waiting = None, None, [], []
+        self._sent, self._waiting = [], []
+
+
+class _NotSent(Exception):
+    """A batch after a failed one: the build stops with the first failure's error."""

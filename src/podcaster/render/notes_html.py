@@ -39,8 +39,8 @@ _TIMESTAMP = re.compile(r"(?<![\w:.,])(?:\d{1,2}:)?\d{1,2}:[0-5]\d(?![\w:]|[.,]\
 # What every timestamp holds, found a hundred times faster than one (a literal starts it).
 _MAYBE_TIMESTAMP = re.compile(r":[0-5]\d")
 _SECONDS = re.compile(r"^\d+(\.\d+)?$")
-# The heading tags a Markdown heading renders as; an h1 among them moves them all down a level.
-_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+# An h1 tag in the producer's HTML (the notes' own `#` headings are the others).
+_RAW_H1 = re.compile(rb"<(/?)h1(?=[\s/>]|$)", re.IGNORECASE)
 # Text in these is not prose: a timestamp there is a link's text already, or code.
 _NOT_PROSE = {"a", "code", "pre"}
 
@@ -69,18 +69,57 @@ def with_and_without_player(markdown: str, player: Player) -> tuple[str, str]:
 
 def _sanitized(markdown: str) -> str:
     """The notes rendered and cleaned, their headings under the episode's title: the page's one h1
-    is the title, so notes that use `#` have every heading moved down a level, keeping their outline."""
-    html = pyromark.html(CONTROL_CHARACTERS.sub("", markdown), options=_MARKDOWN_OPTIONS)  # which check warns of
-    if "<h1>" in html:
-        html = _HEADING_TAG.sub(lambda tag: f"<{tag[1]}h{min(6, int(tag[2]) + 1)}>", html)
+    is the title, so notes with a heading of that level (`#`) have every heading moved down one,
+    keeping their outline."""
+    text = CONTROL_CHARACTERS.sub("", markdown)  # which check warns of
+    html = pyromark.html(text, options=_MARKDOWN_OPTIONS)
+    if "<h1>" not in html:  # a quick look that rules it out for most notes
+        return _cleaned(html, _ALLOWED_TAGS)
+    title_heading, raw_html = _title_heading_and_raw_html(text)
+    if not title_heading:  # the h1 is the producer's HTML, which the sanitizer takes out as always
+        return _cleaned(html, _ALLOWED_TAGS)
+    if any(_RAW_H1.search(piece) for piece in raw_html.values()):
+        # So that only the notes' own headings get through as h1: the producer's stay unknown tags.
+        source = text.encode()
+        for (start, end), piece in sorted(raw_html.items(), reverse=True):
+            source = source[:start] + _RAW_H1.sub(rb"<\1x-h1", piece) + source[end:]
+        html = pyromark.html(source.decode(), options=_MARKDOWN_OPTIONS)
+    # Moved down in the sanitized HTML, tag by tag, so no text or attribute value is touched.
+    return _TAG.sub(_moved_down, _cleaned(html, _ALLOWED_TAGS | {"h1"}))
+
+
+def _cleaned(html: str, tags: set[str]) -> str:
     return nh3.clean(
         html,
-        tags=_ALLOWED_TAGS,
+        tags=tags,
         attributes=_ALLOWED_ATTRIBUTES,
         attribute_filter=_only_seconds_in_data_start,
         url_schemes={"http", "https", "mailto"},
         link_rel=None,  # no link can open a window (target is not allowed): nothing for noopener to do
     )
+
+
+def _title_heading_and_raw_html(text: str) -> tuple[bool, dict[tuple[int, int], bytes]]:
+    """Whether the notes have a heading of the title's level, and their raw HTML, by where it is
+    in their UTF-8 bytes."""
+    title_heading, raw_html = False, {}
+    source = text.encode()
+    for event, span in pyromark.events_with_range(text, options=_MARKDOWN_OPTIONS):
+        if not isinstance(event, dict):
+            continue
+        start = event.get("Start")
+        if isinstance(start, dict) and isinstance(start.get("Heading"), dict):
+            title_heading = title_heading or start["Heading"].get("level") == "H1"
+        elif "Html" in event or "InlineHtml" in event:
+            raw_html[(span["start"], span["end"])] = source[span["start"]:span["end"]]
+    return title_heading, raw_html
+
+
+def _moved_down(tag: re.Match) -> str:
+    closing, name, attributes, end = tag.groups()
+    if len(name) != 2 or name[0] != "h" or name[1] not in "123456":
+        return tag.group()
+    return f"<{closing}h{min(6, int(name[1]) + 1)}{attributes}{end}"
 
 
 def _made_valid(html: str) -> str:
