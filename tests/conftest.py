@@ -108,6 +108,12 @@ def with_site_settings(show: ShowCopy) -> ShowCopy:
     return show
 
 
+def site_files(folder: Path) -> dict[str, bytes]:
+    """Every file a build wrote into `folder`, by its path there, but its own state and cache."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".podcaster")}
+
+
 def site_pages(folder: Path) -> list[Path]:
     """The HTML pages of a built site: every .html file but the episodes' HTML transcripts, which are
     copies of the producer's files for podcast apps, not pages of ours."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ShowCopy, copy_sample_show
+from conftest import ShowCopy, copy_sample_show, site_files
 from podcaster import episodes
 from podcaster.child import ChildProcess, map_from_both_ends
 
@@ -67,13 +67,8 @@ def test_a_show_loaded_with_a_child_is_the_show_loaded_here(show: ShowCopy, tmp_
     monkeypatch.setattr(episodes, "ChildProcess", lambda: started.append(ChildProcess()) or started[-1])
     assert show.run("build").exit_code == 0
     assert started and not started[0].running
-    assert _site(show.output) == _site(here.output)
+    assert site_files(show.output) == site_files(here.output)
     checked = _broken(copy_sample_show(tmp_path / "broken")).run("check")
     assert checked.exit_code == checked_here.exit_code == 1
     assert checked.output.replace("/broken/", "/") == checked_here.output.replace("/broken-here/", "/")
     assert checked.output.count("Error:") == 2 and "draft" in checked.output
-
-
-def _site(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.name.startswith(".podcaster")}

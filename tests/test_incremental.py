@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import REPO, ShowCopy
+from conftest import REPO, ShowCopy, site_files
 from podcaster import cache as cache_module, episodes, pipeline, writer as writer_module
 from podcaster.cache import CACHE_FILE, BuildCache
 from podcaster.errors import RenderError, Report
@@ -24,16 +24,12 @@ from podcaster.render.pages import SiteImage
 from podcaster.writer import STATE_FILE, Reused, SiteWriter
 
 
-def _site(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.name.startswith(".podcaster")}
-
 
 def _same_as_a_fresh_build(show: ShowCopy) -> None:
-    built = _site(show.output)
+    built = site_files(show.output)
     shutil.rmtree(show.output)
     assert show.run("build").exit_code == 0
-    assert _site(show.output) == built
+    assert site_files(show.output) == built
 
 
 def test_editing_one_episode_rewrites_its_page_and_the_feed_only(show: ShowCopy):
@@ -111,14 +107,14 @@ def test_a_config_change_reaches_every_page_and_the_feed(show: ShowCopy):
 
 def test_an_altered_file_of_an_unchanged_episode_is_made_again_alone(show: ShowCopy):
     assert show.run("build").exit_code == 0
-    built = _site(show.output)
+    built = site_files(show.output)
     (show.output / "episodes/just-forgiving/chapters.json").write_text("{}", encoding="utf-8")
     with (show.output / "episodes/about-this-series/about-this-series.mp3").open("ab") as audio:
         audio.write(b"\0")
     rebuilt = pipeline.build(show.config)
     assert sorted(rebuilt.changed) == ["episodes/about-this-series/about-this-series.mp3",
                                        "episodes/just-forgiving/chapters.json"]
-    assert _site(show.output) == built
+    assert site_files(show.output) == built
 
 
 def test_new_show_artwork_is_tagged_into_the_audio_of_episodes_without_a_cover(show: ShowCopy):
@@ -139,22 +135,22 @@ def test_a_broken_episode_leaves_no_cache_behind_on_a_first_build(show: ShowCopy
 
 def test_a_lost_cache_or_state_changes_nothing(show: ShowCopy):
     assert show.run("build").exit_code == 0
-    built = _site(show.output)
+    built = site_files(show.output)
     (show.output / CACHE_FILE).unlink()
     (show.output / STATE_FILE).unlink()
     rebuilt = pipeline.build(show.config)
-    assert _site(show.output) == built
+    assert site_files(show.output) == built
     assert not [key for key in rebuilt.changed if key.endswith(".html") or key.endswith(".xml")]
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle", pickle.dumps(("some other program's state", 1))])
 def test_a_damaged_state_is_replaced_and_the_site_rebuilt_the_same(show: ShowCopy, damage: bytes):
     assert show.run("build").exit_code == 0
-    built = _site(show.output)
+    built = site_files(show.output)
     (show.output / STATE_FILE).write_bytes(damage)
     result = show.run("build")
     assert result.exit_code == 0, result.output
-    assert _site(show.output) == built
+    assert site_files(show.output) == built
     assert pipeline.build(show.config).changed == []  # the state was saved again, whole
 
 
@@ -199,11 +195,11 @@ def test_the_notes_cache_an_earlier_podcaster_left_is_removed_by_a_build(show: S
 
 def test_pages_are_the_same_when_only_a_few_cards_are_kept(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
     assert show.run("build").exit_code == 0
-    built = _site(show.output)
+    built = site_files(show.output)
     shutil.rmtree(show.output)
     monkeypatch.setattr(pages, "CARDS_KEPT", 1)  # every card shown twice is made again
     pipeline.build(show.config)
-    assert _site(show.output) == built
+    assert site_files(show.output) == built
 
 
 def test_announcing_a_live_stream_leaves_the_episode_pages_alone(show: ShowCopy):

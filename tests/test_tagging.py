@@ -11,17 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, ShowCopy, copy_sample_show
+from conftest import REPO, ShowCopy, copy_sample_show, site_files
 from podcaster import pipeline, tagging as tagging_module
 from podcaster.site import Layout
 from podcaster.tagging import Job, TaggingProcess, make_tagged_copy
 
 DATA = REPO / "tests" / "data"
 
-
-def _site(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.name.startswith(".podcaster")}
 
 
 def _jobs(show: ShowCopy, folder: Path, count: int) -> list[Job]:
@@ -43,7 +39,7 @@ def test_a_build_whose_audio_a_child_process_tags_is_the_build_this_process_make
     monkeypatch.setattr(TaggingProcess, "_start", _counted(TaggingProcess._start, started))
     assert show.run("build").exit_code == 0
     assert started  # the sample's ten episodes and one other encoding went through the child
-    assert _site(show.output) == _site(alone.output)
+    assert site_files(show.output) == site_files(alone.output)
     assert show.run("build").exit_code == 0 and len(started) == 1  # nothing to tag: no child started
 
 
@@ -97,7 +93,7 @@ def test_where_no_child_can_start_every_copy_is_made_here(show: ShowCopy, tmp_pa
     monkeypatch.setattr(TaggingProcess, "_MINIMUM", 1)
     result = show.run("build")
     assert result.exit_code == 0
-    assert _site(show.output) == _site(alone.output)
+    assert site_files(show.output) == site_files(alone.output)
     assert "Warning: the audio is tagged in this process only (the child process failed to start: " \
            "[Errno 11] Resource temporarily unavailable)" in result.output
 
