@@ -4,6 +4,9 @@ same errors, and no process left behind; and a show loaded that way is the show 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,41 @@ def test_a_show_loaded_with_a_child_is_the_show_loaded_here(show: ShowCopy, tmp_
     assert checked.exit_code == checked_here.exit_code == 1
     assert checked.output.replace("/broken/", "/") == checked_here.output.replace("/broken-here/", "/")
     assert checked.output.count("Error:") == 2 and "draft" in checked.output
+
+
+def test_a_child_that_cannot_import_podcaster_is_no_child_and_the_work_is_done_here(
+        show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    """As with an import hook of this process's that a new interpreter does not have."""
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if not (Path(p or ".") / "podcaster").is_dir()])
+    with pytest.raises(OSError, match=r"the child process ended as it started \(exit status 1\)"):
+        ChildProcess()
+    monkeypatch.setattr(episodes, "_LOADED_BY_TWO_MINIMUM", 1)
+    result = show.run("check")
+    assert result.exit_code == 0, result.output
+    assert "Warning: episodes are loaded in this process only (the child process failed to start: " \
+           "the child process ended as it started (exit status 1))" in result.output
+
+
+def marked_slowly(path: str) -> str:
+    time.sleep(0.1)
+    Path(path).touch()
+    return path
+
+
+def test_a_child_whose_parent_was_killed_makes_nothing_more(tmp_path: Path):
+    """A killed build's lock is gone at once: its child must not write on into a folder that a new
+    build may be writing."""
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import sys, test_child; from podcaster.child import ChildProcess; "
+        f"ChildProcess().call(test_child.marked_slowly, [f'{tmp_path}/{{n}}' for n in range(100)])")],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        while len(list(tmp_path.iterdir())) < 3:
+            time.sleep(0.02)
+            assert parent.poll() is None
+    finally:
+        parent.kill()
+        parent.wait()
+    made = len(list(tmp_path.iterdir()))
+    time.sleep(1)
+    assert len(list(tmp_path.iterdir())) <= made + 1  # the item in hand, and no more

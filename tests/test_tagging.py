@@ -17,6 +17,7 @@ from podcaster.site import Layout
 from podcaster.tagging import Job, TaggingProcess, make_tagged_copy
 
 DATA = REPO / "tests" / "data"
+ENOUGH = TaggingProcess._MINIMUM + 16  # copies: a child process makes them
 
 
 
@@ -51,7 +52,7 @@ def _counted(start, calls: list):
 
 
 def test_each_copy_is_made_once_and_said_so_in_order(show: ShowCopy, tmp_path: Path):
-    jobs = _jobs(show, tmp_path, 40)
+    jobs = _jobs(show, tmp_path, ENOUGH)
     made = []
     with TaggingProcess() as tagging:
         for job in jobs:
@@ -66,7 +67,7 @@ def test_each_copy_is_made_once_and_said_so_in_order(show: ShowCopy, tmp_path: P
 
 
 def test_a_copy_the_child_cannot_make_raises_its_error_and_nothing_more_is_made(show: ShowCopy, tmp_path: Path):
-    jobs = _jobs(show, tmp_path, 64)
+    jobs = _jobs(show, tmp_path, ENOUGH)
     missing = tmp_path / "gone.mp3"
     jobs[1] = jobs[1]._replace(recording=missing)
     made = []
@@ -107,7 +108,7 @@ def test_leaving_early_ends_the_child_and_removes_what_it_was_making(show: ShowC
             long.write(data[-len(data) // 2:])
     out = tmp_path / "out"
     out.mkdir()
-    jobs = [job._replace(recording=long_recording) for job in _jobs(show, out, 40)]
+    jobs = [job._replace(recording=long_recording) for job in _jobs(show, out, ENOUGH)]
     before = _children()
     with pytest.raises(KeyboardInterrupt):
         with TaggingProcess() as tagging:
@@ -149,7 +150,7 @@ def test_the_child_is_found_where_this_process_found_podcaster(show: ShowCopy, t
     """The child is started with this interpreter and this sys.path, whatever the working folder."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    jobs = _jobs(show, tmp_path, 30)
+    jobs = _jobs(show, tmp_path, ENOUGH)
     cwd = os.getcwd()
     os.chdir(elsewhere)
     try:
@@ -163,7 +164,7 @@ def test_the_child_is_found_where_this_process_found_podcaster(show: ShowCopy, t
 
 
 def test_the_child_ends_once_it_has_made_every_copy(show: ShowCopy, tmp_path: Path):
-    jobs = _jobs(show, tmp_path, 30)
+    jobs = _jobs(show, tmp_path, ENOUGH)
     made = []
     with TaggingProcess() as tagging:
         for job in jobs:
@@ -188,7 +189,7 @@ def test_leaving_while_ffmpeg_adds_chapters_stops_ffmpeg_and_leaves_no_file_of_i
     out = tmp_path / "out"
     out.mkdir()
     with_chapters = next(job for job in _jobs(show, out, 10) if job.tags.chapters)
-    jobs = [with_chapters._replace(path=out / f"{n}.m4a", recording=long_recording) for n in range(30)]
+    jobs = [with_chapters._replace(path=out / f"{n}.m4a", recording=long_recording) for n in range(ENOUGH)]
     with pytest.raises(KeyboardInterrupt):
         with TaggingProcess() as tagging:
             for job in jobs:

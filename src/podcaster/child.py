@@ -12,6 +12,7 @@ podcaster where this process did.
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -25,40 +26,46 @@ from podcaster.errors import PodcasterError
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-# Run isolated (-I: no working folder or user site on the path) until it takes this process's path;
-# Ctrl-C is the parent's to handle, from the first line; a SIGTERM unwinds, so what the child was
-# making is cleaned up (a partial file, an ffmpeg it runs) before it ends.
+# -P: the working folder is not put first on the path (a pickle.py there is not imported), which
+# then is this process's. Ctrl-C is the parent's to handle, from the first line; a SIGTERM unwinds,
+# so what the child was making is cleaned up (a partial file, an ffmpeg it runs) before it ends.
 _PROGRAM = ("import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
             "signal.signal(signal.SIGTERM, lambda *_: sys.exit(1)); "
-            "import pickle; sys.path[:] = pickle.load(sys.stdin.buffer); "
-            "from podcaster.child import serve_batches; serve_batches()")
+            "import pickle; sys.path[:], parent = pickle.load(sys.stdin.buffer); "
+            "from podcaster.child import serve_batches; serve_batches(parent)")
+_READY = "ready"
 _STOP_SECONDS = 5  # for a child to clean up after a SIGTERM, before it is killed
 
 
 class ChildProcess:
     """One child interpreter; `call` runs a function on a batch of items there. Raises OSError when
-    no process or pipe can be had."""
+    no process or pipe can be had, or the child cannot import podcaster (an import hook of this
+    process's that a new interpreter does not have), so the caller does the work itself."""
 
     def __init__(self) -> None:
         if not sys.executable or getattr(sys, "frozen", False):
             raise OSError("no Python interpreter to start (a frozen or embedded podcaster)")
-        self._process = subprocess.Popen([sys.executable, "-I", "-c", _PROGRAM], stdin=subprocess.PIPE,
+        self._process = subprocess.Popen([sys.executable, "-P", "-c", _PROGRAM], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE)
         try:
-            pickle.dump(sys.path, self._process.stdin)
+            pickle.dump((sys.path, os.getpid()), self._process.stdin)
             self._process.stdin.flush()
-        except OSError:  # it ended at once
+            ready = pickle.load(self._process.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError) as e:
             self.stop()
-            raise
+            raise OSError(f"the child process ended as it started (exit status {self._process.returncode})") from e
+        if ready != _READY:
+            self.stop()
+            raise OSError(f"the child process said {ready!r} as it started")
 
     def call(self, function: Callable[[Item], Result], batch: Sequence[Item]) -> list[Result]:
         """`[function(item) for item in batch]`, run in the child; the first error it raises there is
         raised here. `function` must be importable by name (a module's function, or a partial of one)."""
-        pickle.dump((function, list(batch)), self._process.stdin)
-        self._process.stdin.flush()
         try:
+            pickle.dump((function, list(batch)), self._process.stdin)
+            self._process.stdin.flush()
             results, failure = pickle.load(self._process.stdout)
-        except EOFError:
+        except (BrokenPipeError, EOFError):
             raise RuntimeError(f"the child process ended (exit status {self._process.wait()})") from None
         if failure is not None:
             raise failure
@@ -127,9 +134,12 @@ def map_from_both_ends(function: Callable[[Item], Result], items: Sequence[Item]
     return results
 
 
-def serve_batches() -> None:
-    """In the child: for each `(function, batch)` read from stdin, answer `(results, None)`, or the
-    results so far and the error that stopped the batch, until stdin closes."""
+def serve_batches(parent: int) -> None:
+    """In the child of the process `parent`: say it is ready, then, for each `(function, batch)` read
+    from stdin, answer `(results, None)`, or the results so far and the error that stopped the
+    batch, until stdin closes. If the parent is gone (killed), stop after the item in hand: nothing
+    more is written into a folder that a new build may be writing by then."""
+    _answer(_READY)
     while True:
         try:
             function, batch = pickle.load(sys.stdin.buffer)
@@ -137,13 +147,25 @@ def serve_batches() -> None:
             return
         results, failure = [], None
         for item in batch:
+            if os.getppid() != parent:
+                return
             try:
                 results.append(function(item))
             except Exception as e:
                 failure = _sendable(e)
                 break
-        pickle.dump((results, failure), sys.stdout.buffer)
+        if not _answer((results, failure)):
+            return
+
+
+def _answer(message: object) -> bool:
+    """Send `message` to the parent; False if it is gone."""
+    try:
+        pickle.dump(message, sys.stdout.buffer)
         sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        return False
+    return True
 
 
 def _sendable(error: Exception) -> Exception:
