@@ -13,7 +13,6 @@ import os
 import posixpath
 import re
 import stat
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -230,11 +229,11 @@ def _loaded_and_checked(sources: list[str], rules: Callable[[Episode, Report], N
     process, which loads from the end of the list while this one loads from the start: parsing,
     probing and checking took 0.9 ms an episode, 9 s of a first build of 10,000 on one core."""
     load = partial(load_and_check, rules=rules)
-    if len(sources) < _LOADED_BY_TWO_MINIMUM or not sys.executable:
+    if len(sources) < _LOADED_BY_TWO_MINIMUM:
         return [load(source) for source in sources]
     try:
         helper = ChildProcess()
-    except OSError as e:  # no process or pipe to be had: all of them here
+    except OSError as e:  # no process, pipe or interpreter to be had: all of them here
         log.warning("episodes are loaded in this process only (the child process failed to start: %s)", e)
         return [load(source) for source in sources]
     try:
