@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import io
@@ -9,6 +10,7 @@ import json
 import os
 import pickle
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from PIL import Image
 from conftest import REPO, ShowCopy, site_files
 from podcaster import cache as cache_module, episodes, pipeline, writer as writer_module
 from podcaster.cache import CACHE_FILE, BuildCache
-from podcaster.errors import RenderError, Report
+from podcaster.errors import EpisodeError, RenderError, Report
 from podcaster.render import feed, pages
 from podcaster.render.pages import SiteImage
 from podcaster.writer import STATE_FILE, Reused, SiteWriter
@@ -308,6 +310,72 @@ def test_episodes_come_back_from_the_cache_as_they_went_in(tmp_path: Path):
     assert [again.get("episodes", str(number)) for number in range(len(loaded))] == \
         [(episode, episode.source) for episode in loaded]
     again.close(finished=False)
+
+
+def _whole(episode) -> list:
+    return [getattr(episode, field.name) for field in dataclasses.fields(episode)]
+
+
+def _read_whole(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the episodes taken from the cache that a build then read whole, as it reads them."""
+    slugs: list[str] = []
+    fill = episodes._Bodies.fill
+
+    def counted(self, episode):
+        slugs.append(episode.slug)
+        fill(self, episode)
+
+    monkeypatch.setattr(episodes._Bodies, "fill", counted)
+    return slugs
+
+
+def test_a_rebuild_reads_whole_only_the_episodes_it_shows_again(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    with show.config.open("a", encoding="utf-8") as config:
+        config.write("\n[site]\npage_size = 2\n")
+    assert show.run("build").exit_code == 0
+    fresh = {episode.slug: _whole(episode) for episode in pipeline.load(show.config).episodes}
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    read_whole = _read_whole(monkeypatch)
+    rebuilt = pipeline.build(show.config)
+    assert all(isinstance(e, episodes.StoredEpisode) for e in rebuilt.loaded.episodes if e.slug != "just-forgiving")
+    # Its neighbours and the episodes that share a list page with it, not the whole show.
+    assert read_whole and len(read_whole) < len(fresh) - 3
+    assert sorted(rebuilt.changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
+    # Asked for, every field is there, as a fresh load makes it (the cache is closed by now).
+    again = {episode.slug: _whole(episode) for episode in rebuilt.loaded.episodes}
+    assert {slug: fields for slug, fields in again.items() if slug != "just-forgiving"} == \
+        {slug: fields for slug, fields in fresh.items() if slug != "just-forgiving"}
+    _same_as_a_fresh_build(show)
+
+
+def test_a_template_change_reads_the_cached_episodes_whole_at_once(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    assert show.run("build").exit_code == 0
+    monkeypatch.setattr(episodes._Bodies, "_ONE_AT_A_TIME", 2)
+    read_whole = _read_whole(monkeypatch)
+    show.edit("podcast.toml", 'title = "Forgiveness: Talks from the Path"', 'title = "Forgiveness, Retold"')
+    rebuilt = pipeline.build(show.config)
+    assert len(read_whole) == 3  # two one at a time, then all the others together
+    assert all("Forgiveness, Retold" in (show.output / key).read_text(encoding="utf-8")
+               for key in rebuilt.files if key.endswith("index.html"))
+    _same_as_a_fresh_build(show)
+
+
+def test_an_episode_gone_from_the_cache_is_read_again_from_its_files(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    fresh = {episode.slug: _whole(episode) for episode in pipeline.load(show.config).episodes}
+    loaded = pipeline.check(show.config)
+    with sqlite3.connect(show.output / CACHE_FILE) as connection:
+        connection.execute("DELETE FROM bodies")
+    assert {episode.slug: _whole(episode) for episode in loaded.episodes} == fresh
+
+    # Unless its files changed since the build read them: then it is not the episode the build had.
+    loaded = pipeline.check(show.config)
+    with sqlite3.connect(show.output / CACHE_FILE) as connection:
+        connection.execute("DELETE FROM bodies")
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    episode = next(e for e in loaded.episodes if e.slug == "just-forgiving")
+    with pytest.raises(EpisodeError, match="just-forgiving/episode.md: changed since the build read it; build again"):
+        episode.title
 
 
 def test_an_entry_a_build_only_looked_for_is_kept(tmp_path: Path):

@@ -1,9 +1,11 @@
 """What a build keeps between runs so the next one only redoes what changed: one SQLite file
 beside the build.
 
-Four kinds of entries, each keyed by everything it was made from:
-- episodes: an episode as it loaded (parsed, validated, its audio probed, with the warnings
-  found on the way), under the size and mtime of its episode.md and of every file it names;
+Five kinds of entries, each keyed by everything it was made from:
+- episodes: what every build reads of an episode as it loaded (parsed, validated, its audio
+  probed), with the warnings found on the way, under the size and mtime of its episode.md and of
+  every file it names;
+- bodies: the whole episode, under the same key, read only when a build asks for more of it;
 - notes: show notes rendered to HTML;
 - items: a feed's <item> for an episode, as XML;
 - feeds: what a feed the build wrote says of its episodes (their GUIDs), so the next build need
@@ -42,7 +44,7 @@ _FORMER_NOTES_CACHE = ".podcaster-notes.sqlite"
 
 log = logging.getLogger(__name__)
 
-_TABLES = ("episodes", "notes", "items", "feeds")
+_TABLES = ("episodes", "bodies", "notes", "items", "feeds")
 _KEYS_PER_QUERY = 500  # under SQLite's limit on a statement's parameters
 
 
@@ -131,6 +133,10 @@ class BuildCache:
             self._connection.close()
             self._connection = None
 
+    @property
+    def is_open(self) -> bool:
+        return self._connection is not None
+
     def begin_writing(self) -> None:
         """The input is valid: from now on entries go to the file (made now if there is none)."""
         assert not self._read_only
@@ -207,6 +213,10 @@ class BuildCache:
             chunk = keys[start:start + _KEYS_PER_QUERY]
             yield from self._connection.execute(
                 f"SELECT {columns} FROM {table} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+
+    def keep(self, table: str, keys: list[str]) -> None:
+        """Keep the entries under `keys`, as if this build had read them."""
+        self._used[table].update(keys)
 
     def put(self, table: str, key: str, value: Any, owner: str | None = None) -> None:
         """Keep `value` under `key`; with an `owner` (an episode's fingerprint), it is kept as long as

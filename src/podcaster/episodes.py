@@ -15,7 +15,7 @@ import re
 import stat
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -28,7 +28,7 @@ from podcaster import apple, audio, chapters as chapter_sources, languages, podc
 from podcaster.cache import BuildCache, digest as cache_digest, file_stamp
 from podcaster.child import ChildProcess, map_from_both_ends
 from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, location_of, markdown_table
-from podcaster.errors import AudioError, Problem, Report, refusal
+from podcaster.errors import AudioError, EpisodeError, Problem, Report, refusal
 from podcaster.files import lies_in
 from podcaster.model import (
     AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript, episode_text,
@@ -171,7 +171,9 @@ def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None
     sources = discover(episodes_dir, report)
     keys = [cache_digest("episode", source) for source, _ in sources]
     remembered = cache.get_many("episodes", keys)
-    found = [_remembered(stamp, remembered.pop(key, None)) for (_, stamp), key in zip(sources, keys)]
+    bodies = _Bodies(cache, rules)
+    found = [_remembered(stamp, key, remembered.pop(key, None), bodies) for (_, stamp), key in zip(sources, keys)]
+    cache.keep("bodies", [key for key, known in zip(keys, found) if known is not None])
     fresh = iter(_loaded_and_checked([source for (source, _), known in zip(sources, found) if known is None], rules))
     loaded = []
     for (source, source_stamp), key, known in zip(sources, keys, found):
@@ -191,15 +193,16 @@ def load_all(episodes_dir: Path, report: Report, cache: BuildCache | None = None
     return sorted(loaded, key=Episode.order)
 
 
-def _remembered(source_stamp: tuple[int, int], remembered: Any) -> tuple[Episode, list[Problem]] | None:
-    """The episode and its warnings as `remembered` in the cache, if none of its files changed since:
-    the episode.md's size and mtime are `source_stamp`."""
+def _remembered(source_stamp: tuple[int, int], key: str, remembered: Any, bodies: _Bodies
+                ) -> tuple[Episode, list[Problem]] | None:
+    """The episode and its warnings as `remembered` in the cache under `key`, if none of its files
+    changed since: the episode.md's size and mtime are `source_stamp`."""
     if remembered is None:
         return None
-    stamps, episode, warnings = remembered
+    stamps, summary, warnings = remembered
     (_, remembered_stamp), *others = stamps
     if remembered_stamp == source_stamp and all(file_stamp(path) == stamp for path, stamp in others):
-        return episode, warnings
+        return bodies.stored(key, summary), warnings
     return None
 
 
@@ -213,7 +216,86 @@ def _remember(source: str, source_stamp: tuple[int, int], key: str, episode: Epi
     # A file that changed while the episode loaded (audio still being copied in) may not be what
     # was read: the next build loads the episode again rather than take it from here.
     if _fingerprint(episode.source_sha256, stamps) == episode.fingerprint:
-        cache.put("episodes", key, ([(source, source_stamp), *stamps], episode, own.warnings))
+        summary = tuple(getattr(episode, name) for name in _SUMMARY_FIELDS)
+        cache.put("episodes", key, ([(source, source_stamp), *stamps], summary, own.warnings))
+        cache.put("bodies", key, episode)
+
+
+# What a build reads of every episode: to sort, check and list them, and to plan every page, file
+# and feed item. An episode taken from the cache holds only these until another field is asked
+# for: at 10,000 episodes, unpickling them whole took 0.5 s of every rebuild, which then renders
+# a few dozen of them.
+_SUMMARY_FIELDS = ("slug", "source", "date", "guid", "draft", "season", "episode_type", "speakers", "series",
+                   "audio", "cover", "alternates", "fingerprint")
+_FIELDS = frozenset(field.name for field in fields(Episode))
+
+
+class StoredEpisode(Episode):
+    """An episode as the build cache remembers it: its summary fields are set, and the first time
+    another one is asked for, all the rest is read (see `_Bodies`)."""
+
+    __slots__ = ("_bodies", "_key")
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only when `name` is not set: a field the summary leaves out, or no field at all.
+        if name not in _FIELDS:
+            raise AttributeError(name)
+        object.__getattribute__(self, "_bodies").fill(self)
+        return object.__getattribute__(self, name)
+
+
+class _Bodies:
+    """The rest of the episodes a load took from the cache: read from there one at a time while a
+    build asks for a few (the episode it renders again, its neighbours), then all the others at
+    once (a template changed, and every page renders again)."""
+
+    _ONE_AT_A_TIME = 1000
+
+    def __init__(self, cache: BuildCache, rules: Callable[[Episode, Report], None] | None) -> None:
+        self._cache, self._rules = cache, rules
+        self._reader: BuildCache | None = None
+        self._waiting: dict[str, StoredEpisode] = {}  # by key: not filled yet
+        self._asked = 0
+
+    def stored(self, key: str, summary: tuple) -> StoredEpisode:
+        episode = object.__new__(StoredEpisode)
+        for name, value in zip(_SUMMARY_FIELDS, summary):
+            object.__setattr__(episode, name, value)
+        object.__setattr__(episode, "_bodies", self)
+        object.__setattr__(episode, "_key", key)
+        self._waiting[key] = episode
+        return episode
+
+    def fill(self, episode: StoredEpisode) -> None:
+        """Set every field of `episode` (and, after the first few, of every episode still waiting)."""
+        self._asked += 1
+        key = object.__getattribute__(episode, "_key")
+        keys = list(self._waiting) if self._asked > self._ONE_AT_A_TIME else [key]
+        found = self._store().get_many("bodies", keys)
+        for key in keys:
+            waiting = self._waiting.pop(key)
+            body = found.get(key)
+            if body is None or body.fingerprint != waiting.fingerprint:
+                body = self._loaded_again(waiting)
+            for name in _FIELDS:
+                object.__setattr__(waiting, name, getattr(body, name))
+
+    def _store(self) -> BuildCache:
+        """The build's cache while it is open; after that (`check` lists what tagging would do), the
+        same file, read."""
+        if self._cache.is_open or self._cache.path is None:
+            return self._cache
+        if self._reader is None:
+            self._reader = BuildCache(self._cache.path, read_only=True)
+        return self._reader
+
+    def _loaded_again(self, episode: StoredEpisode) -> Episode:
+        """`episode` read again from its files, when the cache no longer has it (closed, or damaged
+        since): the same episode, or an error if its files changed since the build read them."""
+        loaded, _ = load_and_check(str(episode.source), self._rules)
+        if loaded is None or loaded.fingerprint != episode.fingerprint:
+            raise EpisodeError(f"{episode.source}: changed since the build read it; build again")
+        return loaded
 
 
 # Fewer episodes than this load faster here alone: the child takes 0.2 s to start and answer, in
