@@ -200,9 +200,9 @@ def _remembered(source_stamp: tuple[int, int], key: str, remembered: Any, bodies
     if remembered is None:
         return None
     stamps, summary, warnings = remembered
-    (_, remembered_stamp), *others = stamps
+    (source, remembered_stamp), *others = stamps
     if remembered_stamp == source_stamp and all(file_stamp(path) == stamp for path, stamp in others):
-        return bodies.stored(key, summary), warnings
+        return bodies.stored(source, key, summary), warnings
     return None
 
 
@@ -225,7 +225,7 @@ def _remember(source: str, source_stamp: tuple[int, int], key: str, episode: Epi
 # and feed item. An episode taken from the cache holds only these until another field is asked
 # for: at 10,000 episodes, unpickling them whole took 0.5 s of every rebuild, which then renders
 # a few dozen of them.
-_SUMMARY_FIELDS = ("slug", "source", "date", "guid", "draft", "season", "episode_type", "speakers", "series",
+_SUMMARY_FIELDS = ("slug", "date", "guid", "draft", "season", "episode_type", "speakers", "series",
                    "audio", "cover", "alternates", "fingerprint")
 _FIELDS = frozenset(field.name for field in fields(Episode))
 
@@ -234,7 +234,7 @@ class StoredEpisode(Episode):
     """An episode as the build cache remembers it: its summary fields are set, and the first time
     another one is asked for, all the rest is read (see `_Bodies`)."""
 
-    __slots__ = ("_bodies", "_key")
+    __slots__ = ("_bodies", "_key", "_source")
 
     def __getattr__(self, name: str) -> Any:
         # Reached only when `name` is not set: a field the summary leaves out, or no field at all.
@@ -257,12 +257,13 @@ class _Bodies:
         self._waiting: dict[str, StoredEpisode] = {}  # by key: not filled yet
         self._asked = 0
 
-    def stored(self, key: str, summary: tuple) -> StoredEpisode:
+    def stored(self, source: str, key: str, summary: tuple) -> StoredEpisode:
         episode = object.__new__(StoredEpisode)
         for name, value in zip(_SUMMARY_FIELDS, summary):
             object.__setattr__(episode, name, value)
         object.__setattr__(episode, "_bodies", self)
         object.__setattr__(episode, "_key", key)
+        object.__setattr__(episode, "_source", source)  # the summary leaves out its Path, which is slow to unpickle
         self._waiting[key] = episode
         return episode
 
@@ -292,9 +293,10 @@ class _Bodies:
     def _loaded_again(self, episode: StoredEpisode) -> Episode:
         """`episode` read again from its files, when the cache no longer has it (closed, or damaged
         since): the same episode, or an error if its files changed since the build read them."""
-        loaded, _ = load_and_check(str(episode.source), self._rules)
+        source = object.__getattribute__(episode, "_source")
+        loaded, _ = load_and_check(source, self._rules)
         if loaded is None or loaded.fingerprint != episode.fingerprint:
-            raise EpisodeError(f"{episode.source}: changed since the build read it; build again")
+            raise EpisodeError(f"{source}: changed since the build read it; build again")
         return loaded
 
 

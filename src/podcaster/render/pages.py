@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from itertools import zip_longest
 from pathlib import Path
 
 from podcaster import languages, timecodes, transcripts
@@ -508,9 +509,9 @@ class _Groups:
     def nearest(self, name, episode: Episode, count: int) -> list[Episode]:
         """Up to `count` other episodes of the group nearest to `episode`, alternating earlier and later."""
         members, position = self.members[name], self._position[name][episode.slug]
-        around: list[Episode] = []
-        for distance in range(1, count + 1):
-            around += [members[i] for i in (position - distance, position + distance) if 0 <= i < len(members)]
+        earlier = members[max(0, position - count):position][::-1]
+        later = members[position + 1:position + 1 + count]
+        around = [other for pair in zip_longest(earlier, later) for other in pair if other is not None]
         return around[:count]
 
 
