@@ -180,6 +180,7 @@ class _SiteRenderer:
     def __init__(self, show: Show, episodes: Sequence[Episode], layout: Layout, templates: Templates) -> None:
         self.show, self.layout, self.templates = show, layout, templates
         self.chronological = sorted(episodes, key=Episode.order)
+        self._positions = {episode.slug: index for index, episode in enumerate(self.chronological)}
         self.home_url = layout.public_url
         self.planned: dict[str, Page] = {}
         self.sitemap: list[SitemapEntry] = []
@@ -264,10 +265,12 @@ class _SiteRenderer:
         # on a first build, every page of a long archive waits for the audio to be tagged.
         _, older, newer, related = self._shown_with(index)
         shown = (episode, older, newer, *related)
-        # Last modified when the newest episode it links to came out: a newer neighbour changes it too.
+        # Last modified when the newest episode it links to came out: a newer neighbour changes it
+        # too. (Found by position: comparing thousands of dates with their time zones was slow.)
+        newest = max([index + 1 if newer else index, *(self._positions[other.slug] for other in related)])
         self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
                   partial(self._episode_html, index), self.layout.page_url(episode),
-                  max(e.date for e in shown if e))
+                  self.chronological[newest].date)
 
     def _shown_with(self, index: int) -> tuple[Episode, Episode | None, Episode | None, list[Episode]]:
         """The episode at `index` in date order, its older and newer neighbours, and its related episodes."""
@@ -357,7 +360,7 @@ class _SiteRenderer:
                       # The list's own page says how many episodes the list has.
                       [section, heading, intro, about, previous_url, next_url, self._fingerprints(shown),
                        len(members) if number is None else None],
-                      render, urls[position], max((e.date for e in shown), default=None))
+                      render, urls[position], members[end - 1].date if end > start else None)
 
     def _listing_html(self, section: str, listing: Listing, number: int | None, count: int, about: dict | None) -> str:
         url = self.layout.listing_url(section, number)
@@ -475,13 +478,15 @@ class _SiteRenderer:
 
     def _related(self, episode: Episode) -> list[Episode]:
         """Up to RELATED_COUNT episodes of the same series, then with the same speakers, nearest in time first."""
-        nearest = ([self.series.nearest(episode.series, episode, RELATED_COUNT)] if episode.series else [])
-        nearest += [self.speakers.nearest(speaker, episode, RELATED_COUNT) for speaker in episode.speakers]
+        groups = [(self.series, episode.series)] if episode.series else []
+        groups += [(self.speakers, speaker) for speaker in episode.speakers]
         related: dict[str, Episode] = {}  # by slug: comparing whole episodes would be slow
-        for group in nearest:
-            for other in group:
-                if other.slug != episode.slug and other.slug not in related and len(related) < RELATED_COUNT:
+        for group, name in groups:
+            for other in group.nearest(name, episode, RELATED_COUNT):
+                if other.slug != episode.slug and other.slug not in related:
                     related[other.slug] = other
+                    if len(related) == RELATED_COUNT:  # the later groups are not needed
+                        return list(related.values())
         return list(related.values())
 
     def _series_url(self, name: str) -> str:
