@@ -307,3 +307,18 @@ def test_every_new_config_key_is_known(show: ShowCopy):
     result = show.run("check")
     assert _lines(result, "Warning") == [f"Warning: {show.config}: funding[1].label: unknown key, ignored; "
                                          "check its spelling"]
+
+
+@pytest.mark.parametrize("url, slug", [
+    ("https://example.org/episodes/just-forgiving/", "just-forgiving"),
+    ("https://example.org/show/episodes/just%20forgiving/just-forgiving.mp3", "just forgiving"),
+    ("HTTP://example.org/episodes/a/episodes/b/", "a"),
+    ("https://episodes/just-forgiving/", None),  # a host named so, not the folder
+    ("https://example.org/episodes/just-forgiving", None),  # no folder below it
+    ("https://example.org/page?from=/episodes/just-forgiving/", None),  # in the query, not the path
+    ("https://example.org/page#/episodes/just-forgiving/", None),
+    ("/episodes/just-forgiving/index.html", "just-forgiving"),
+    ("", None),
+])
+def test_an_earlier_items_slug_is_read_from_its_urls_path(url: str, slug: str | None):
+    assert feedcheck._slug_of(url) == slug

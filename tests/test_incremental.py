@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from conftest import REPO, ShowCopy, site_files
-from podcaster import cache as cache_module, episodes, pipeline, writer as writer_module
+from podcaster import cache as cache_module, episodes, ffmpeg, pipeline, writer as writer_module
 from podcaster.cache import CACHE_FILE, BuildCache
 from podcaster.errors import EpisodeError, RenderError, Report
 from podcaster.render import feed, pages
@@ -329,22 +329,40 @@ def _read_whole(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return slugs
 
 
-def test_a_rebuild_reads_whole_only_the_episodes_it_shows_again(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+def _cache_only(self, episode):
+    raise AssertionError(f"{episode.slug} was loaded again from its files, not taken from the build cache")
+
+
+@pytest.mark.parametrize("variant", ["episodic", "serial", "without ffmpeg", "with an episode in the future"])
+def test_a_rebuild_reads_whole_only_the_episodes_it_shows_again(show: ShowCopy, monkeypatch: pytest.MonkeyPatch,
+                                                                 variant: str):
     with show.config.open("a", encoding="utf-8") as config:
         config.write("\n[site]\npage_size = 2\n")
+    if variant == "serial":  # every full episode then needs a number, which each build checks
+        show.edit("podcast.toml", 'type = "episodic"', 'type = "serial"')
+    if variant == "with an episode in the future":  # it is logged as held back on every build
+        show.edit("episodes/will-allah-forgive-me/episode.md", "date: 2017-06-21", "date: 2099-06-21")
+    if variant == "without ffmpeg":  # then each build looks for chapters in M4A audio
+        monkeypatch.setattr(ffmpeg, "available", lambda tool="ffmpeg": False)
     assert show.run("build").exit_code == 0
     fresh = {episode.slug: _whole(episode) for episode in pipeline.load(show.config).episodes}
     show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
     read_whole = _read_whole(monkeypatch)
+    monkeypatch.setattr(episodes._Bodies, "_loaded_again", _cache_only)
     rebuilt = pipeline.build(show.config)
     assert all(isinstance(e, episodes.StoredEpisode) for e in rebuilt.loaded.episodes if e.slug != "just-forgiving")
     # Its neighbours and the episodes that share a list page with it, not the whole show.
-    assert read_whole and len(read_whole) < len(fresh) - 3
+    assert read_whole and len(read_whole) < len(fresh) - 1
+    assert "will-allah-forgive-me" not in read_whole or variant != "with an episode in the future"
     assert sorted(rebuilt.changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
     # Asked for, every field is there, as a fresh load makes it (the cache is closed by now).
     again = {episode.slug: _whole(episode) for episode in rebuilt.loaded.episodes}
     assert {slug: fields for slug, fields in again.items() if slug != "just-forgiving"} == \
         {slug: fields for slug, fields in fresh.items() if slug != "just-forgiving"}
+    # The build after keeps every episode's entries, those it did not read whole too.
+    assert pipeline.build(show.config).changed == []
+    with sqlite3.connect(show.output / CACHE_FILE) as connection:
+        assert connection.execute("SELECT count(*) FROM bodies").fetchone() == (len(fresh),)
     _same_as_a_fresh_build(show)
 
 
@@ -375,6 +393,18 @@ def test_an_episode_gone_from_the_cache_is_read_again_from_its_files(show: ShowC
     show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
     episode = next(e for e in loaded.episodes if e.slug == "just-forgiving")
     with pytest.raises(EpisodeError, match="just-forgiving/episode.md: changed since the build read it; build again"):
+        episode.title
+    with pytest.raises(EpisodeError, match="changed since the build read it"):  # asked again, the same answer
+        episode.summary
+    assert _whole(next(e for e in loaded.episodes if e.slug == "about-this-series")) == fresh["about-this-series"]
+
+    # Or its folder is gone.
+    loaded = pipeline.check(show.config)
+    with sqlite3.connect(show.output / CACHE_FILE) as connection:
+        connection.execute("DELETE FROM bodies")
+    shutil.rmtree(show.root / "episodes/will-allah-forgive-me")
+    episode = next(e for e in loaded.episodes if e.slug == "will-allah-forgive-me")
+    with pytest.raises(EpisodeError, match="will-allah-forgive-me/episode.md: cannot be read any more .*; put it back"):
         episode.title
 
 

@@ -225,8 +225,8 @@ def _remember(source: str, source_stamp: tuple[int, int], key: str, episode: Epi
 # and feed item. An episode taken from the cache holds only these until another field is asked
 # for: at 10,000 episodes, unpickling them whole took 0.5 s of every rebuild, which then renders
 # a few dozen of them.
-_SUMMARY_FIELDS = ("slug", "date", "guid", "draft", "season", "episode_type", "speakers", "series",
-                   "audio", "cover", "alternates", "fingerprint")
+_SUMMARY_FIELDS = ("slug", "date", "guid", "draft", "number", "season", "episode_type", "speakers", "series",
+                   "audio", "audio_info", "cover", "alternates", "fingerprint")
 _FIELDS = frozenset(field.name for field in fields(Episode))
 
 
@@ -240,6 +240,10 @@ class StoredEpisode(Episode):
         # Reached only when `name` is not set: a field the summary leaves out, or no field at all.
         if name not in _FIELDS:
             raise AttributeError(name)
+        if name == "source":  # kept as a string: a Path is slow to unpickle, and messages name it
+            source = Path(object.__getattribute__(self, "_source"))
+            object.__setattr__(self, "source", source)
+            return source
         object.__getattribute__(self, "_bodies").fill(self)
         return object.__getattribute__(self, name)
 
@@ -247,13 +251,13 @@ class StoredEpisode(Episode):
 class _Bodies:
     """The rest of the episodes a load took from the cache: read from there one at a time while a
     build asks for a few (the episode it renders again, its neighbours), then all the others at
-    once (a template changed, and every page renders again)."""
+    once (a template changed, and every page renders again), as they are once the build is over
+    (`check` lists what tagging would do to each)."""
 
     _ONE_AT_A_TIME = 1000
 
     def __init__(self, cache: BuildCache, rules: Callable[[Episode, Report], None] | None) -> None:
         self._cache, self._rules = cache, rules
-        self._reader: BuildCache | None = None
         self._waiting: dict[str, StoredEpisode] = {}  # by key: not filled yet
         self._asked = 0
 
@@ -263,38 +267,53 @@ class _Bodies:
             object.__setattr__(episode, name, value)
         object.__setattr__(episode, "_bodies", self)
         object.__setattr__(episode, "_key", key)
-        object.__setattr__(episode, "_source", source)  # the summary leaves out its Path, which is slow to unpickle
+        object.__setattr__(episode, "_source", source)
         self._waiting[key] = episode
         return episode
 
     def fill(self, episode: StoredEpisode) -> None:
-        """Set every field of `episode` (and, after the first few, of every episode still waiting)."""
+        """Set every field of `episode`, and perhaps of others still waiting. Raises EpisodeError if
+        the episode can no longer be had as it loaded; another one that cannot is left waiting, to
+        fail if it is asked for."""
         self._asked += 1
-        key = object.__getattribute__(episode, "_key")
-        keys = list(self._waiting) if self._asked > self._ONE_AT_A_TIME else [key]
-        found = self._store().get_many("bodies", keys)
-        for key in keys:
-            waiting = self._waiting.pop(key)
-            body = found.get(key)
+        asked = object.__getattribute__(episode, "_key")
+        closed = self._cache.path is not None and not self._cache.is_open  # the build is over
+        all_at_once = self._asked > self._ONE_AT_A_TIME or closed
+        keys = list(self._waiting) if all_at_once else [asked]
+        for key, body in self._bodies(keys).items():
+            waiting = self._waiting[key]
             if body is None or body.fingerprint != waiting.fingerprint:
-                body = self._loaded_again(waiting)
+                try:
+                    body = self._loaded_again(waiting)
+                except EpisodeError:
+                    if key == asked:
+                        raise
+                    continue
             for name in _FIELDS:
                 object.__setattr__(waiting, name, getattr(body, name))
+            del self._waiting[key]
 
-    def _store(self) -> BuildCache:
-        """The build's cache while it is open; after that (`check` lists what tagging would do), the
-        same file, read."""
+    def _bodies(self, keys: list[str]) -> dict[str, Episode | None]:
+        """The cache's entries for `keys`: from the build's cache while it is open, else from the same
+        file, read."""
         if self._cache.is_open or self._cache.path is None:
-            return self._cache
-        if self._reader is None:
-            self._reader = BuildCache(self._cache.path, read_only=True)
-        return self._reader
+            found = self._cache.get_many("bodies", keys)
+        else:
+            reader = BuildCache(self._cache.path, read_only=True)
+            try:
+                found = reader.get_many("bodies", keys)
+            finally:
+                reader.close(finished=False)
+        return {key: found.get(key) for key in keys}
 
     def _loaded_again(self, episode: StoredEpisode) -> Episode:
-        """`episode` read again from its files, when the cache no longer has it (closed, or damaged
-        since): the same episode, or an error if its files changed since the build read them."""
+        """`episode` read again from its files, when the cache no longer has it (damaged since): the
+        same episode, or an error if its files changed since the build read them."""
         source = object.__getattribute__(episode, "_source")
-        loaded, _ = load_and_check(source, self._rules)
+        try:
+            loaded, _ = load_and_check(source, self._rules)
+        except OSError as e:
+            raise EpisodeError(f"{source}: cannot be read any more ({e.strerror}); put it back and build again") from e
         if loaded is None or loaded.fingerprint != episode.fingerprint:
             raise EpisodeError(f"{source}: changed since the build read it; build again")
         return loaded

@@ -6,7 +6,7 @@ from its name. M4A chapter tracks are beyond mutagen: mp4 has ffmpeg add them.
 """
 
 from podcaster.audio.base import Retagging
-from podcaster.audio.formats import SUPPORTED_EXTENSIONS, needs_ffmpeg, plan, probe, tag
+from podcaster.audio.formats import SUPPORTED_EXTENSIONS, chapters_need_ffmpeg, plan, probe, tag
 from podcaster.audio.tags import Tags
 
-__all__ = ["SUPPORTED_EXTENSIONS", "Retagging", "Tags", "needs_ffmpeg", "plan", "probe", "tag"]
+__all__ = ["SUPPORTED_EXTENSIONS", "Retagging", "Tags", "chapters_need_ffmpeg", "plan", "probe", "tag"]

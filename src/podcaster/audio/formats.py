@@ -103,9 +103,9 @@ def _refusal_in(error: Exception) -> OSError | None:
     return OSError(cause.errno, cause.strerror, cause.filename)
 
 
-def needs_ffmpeg(info: AudioInfo, has_chapters: bool) -> bool:
-    """Whether tagging this audio runs ffmpeg: M4A chapters are beyond mutagen."""
-    return has_chapters and info.format == "m4a"
+def chapters_need_ffmpeg(info: AudioInfo) -> bool:
+    """Whether writing chapters into this audio runs ffmpeg: M4A chapters are beyond mutagen."""
+    return info.format == "m4a"
 
 
 def _read(path: Path, offset: int) -> bytes:
