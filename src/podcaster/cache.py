@@ -119,7 +119,11 @@ class BuildCache:
         if self._read_only:
             return
         self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute("PRAGMA synchronous=NORMAL")
+        # Never waits for the disk: it is a cache, which the OS writes out when it will (as the
+        # build's other files). A file that a power loss left damaged starts again empty. Syncing
+        # its checkpoints made a rebuild of 10,000 episodes wait 0.9-1.1 s for the disk when a large
+        # write had just gone before it (a recording copied in): 3.34-3.48 s against 2.39-2.47 s.
+        self._connection.execute("PRAGMA synchronous=OFF")
         # One build at a time writes it; another one meanwhile does without.
         self._connection.execute("BEGIN IMMEDIATE")
         for table in _TABLES:
