@@ -125,9 +125,8 @@ class Bench:
             series.problem = series.problem or f"skipped: {left:.0f} s of budget left"
             raise OutOfTime(case)
         # Each case starts on a quiet disk, as a producer's command does, minutes after the last
-        # one: right after the cold build's 2.5 GB, the kernel was still writing them out, and a
-        # rebuild that replaced a file being written out waited for that (edit one at 10,000: wall
-        # 3.16-3.76 s for 2.36-2.46 s of CPU).
+        # one: right after the cold build's 2.5 GB, the kernel was still writing them out, and the
+        # rebuilds waited for the disk (edit one at 10,000: wall 3.16-3.76 s for 2.36-2.46 s of CPU).
         os.sync()
         sample = measure.run(command, cwd=cwd or self.show, env=self.ctx.env, timeout=left)
         series.samples.append(sample)
