@@ -318,6 +318,8 @@ def test_every_new_config_key_is_known(show: ShowCopy):
     ("https://example.org/page?from=/episodes/just-forgiving/", None),  # in the query, not the path
     ("https://example.org/page#/episodes/just-forgiving/", None),
     ("/episodes/just-forgiving/index.html", "just-forgiving"),
+    ("https://example.org/epi\tsodes/just-forgiving/", "just-forgiving"),  # as urlsplit reads it, without the tab
+    ("HTTP://[::1/episodes/just-forgiving/", None),  # no URL (a broken host): none, not a traceback
     ("", None),
 ])
 def test_an_earlier_items_slug_is_read_from_its_urls_path(url: str, slug: str | None):

@@ -408,6 +408,22 @@ def test_an_episode_gone_from_the_cache_is_read_again_from_its_files(show: ShowC
         episode.title
 
 
+def test_a_cache_that_gives_up_mid_build_costs_only_the_episodes_asked_for(show: ShowCopy,
+                                                                            monkeypatch: pytest.MonkeyPatch):
+    assert show.run("build").exit_code == 0
+    loaded_again: list[str] = []
+    load_again = episodes._Bodies._loaded_again
+    monkeypatch.setattr(episodes._Bodies, "_loaded_again",
+                        lambda self, episode: loaded_again.append(episode.slug) or load_again(self, episode))
+    with cache_module.opened(show.output) as build_cache:
+        loaded = pipeline.load(show.config, cache=build_cache)
+        build_cache._give_up(sqlite3.OperationalError("database is locked"))  # as when another build holds it
+        episode = loaded.episodes[0]
+        assert isinstance(episode, episodes.StoredEpisode)
+        assert episode.title  # read again from its files, alone: the build is not over
+        assert loaded_again == [episode.slug]
+
+
 def test_an_entry_a_build_only_looked_for_is_kept(tmp_path: Path):
     first = BuildCache(tmp_path / "cache.sqlite")
     first.begin_writing()

@@ -92,6 +92,7 @@ class BuildCache:
         self._connection: sqlite3.Connection | None = None
         self._pending: dict[tuple[str, str], tuple[Any, str | None]] | None = {}  # None once writing
         self._owners: set[str] = set()
+        self._closed = False
         if path is not None and path.is_file():
             self._connect()
 
@@ -119,11 +120,11 @@ class BuildCache:
         if self._read_only:
             return
         self._connection.execute("PRAGMA journal_mode=WAL")
-        # Never waits for the disk: it is a cache, which the OS writes out when it will (as the
-        # build's other files). A file that a power loss left damaged starts again empty. Syncing
-        # its checkpoints made a rebuild of 10,000 episodes wait 0.9-1.1 s for the disk when a large
-        # write had just gone before it (a recording copied in): 3.34-3.48 s against 2.39-2.47 s.
-        self._connection.execute("PRAGMA synchronous=OFF")
+        # Not OFF, though its checkpoints' syncs made a rebuild of 10,000 episodes wait 0.9-1.1 s
+        # when a large write had just gone before it (a recording copied in): a power loss could
+        # then leave pages of different moments, which SQLite cannot always tell, and a wrong entry
+        # read without an error would be published.
+        self._connection.execute("PRAGMA synchronous=NORMAL")
         # One build at a time writes it; another one meanwhile does without.
         self._connection.execute("BEGIN IMMEDIATE")
         for table in _TABLES:
@@ -138,8 +139,9 @@ class BuildCache:
             self._connection = None
 
     @property
-    def is_open(self) -> bool:
-        return self._connection is not None
+    def is_closed(self) -> bool:
+        """Whether `close` was called: the build is over (not only the cache given up)."""
+        return self._closed
 
     def begin_writing(self) -> None:
         """The input is valid: from now on entries go to the file (made now if there is none)."""
@@ -258,6 +260,7 @@ class BuildCache:
     def close(self, *, finished: bool) -> None:
         """Keep what this build added; after a build that finished, drop what it neither used nor
         retained."""
+        self._closed = True
         if self._connection is None:
             return
         if self._read_only:

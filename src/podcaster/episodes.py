@@ -277,10 +277,9 @@ class _Bodies:
         fail if it is asked for."""
         self._asked += 1
         asked = object.__getattribute__(episode, "_key")
-        closed = self._cache.path is not None and not self._cache.is_open  # the build is over
-        all_at_once = self._asked > self._ONE_AT_A_TIME or closed
-        keys = list(self._waiting) if all_at_once else [asked]
-        for key, body in self._bodies(keys).items():
+        over = self._cache.is_closed  # the build is over
+        keys = list(self._waiting) if over or self._asked > self._ONE_AT_A_TIME else [asked]
+        for key, body in self._bodies(keys, over).items():
             waiting = self._waiting[key]
             if body is None or body.fingerprint != waiting.fingerprint:
                 try:
@@ -293,10 +292,10 @@ class _Bodies:
                 object.__setattr__(waiting, name, getattr(body, name))
             del self._waiting[key]
 
-    def _bodies(self, keys: list[str]) -> dict[str, Episode | None]:
-        """The cache's entries for `keys`: from the build's cache while it is open, else from the same
-        file, read."""
-        if self._cache.is_open or self._cache.path is None:
+    def _bodies(self, keys: list[str], over: bool) -> dict[str, Episode | None]:
+        """The cache's entries for `keys`: from the build's cache (none if it gave up), or once the
+        build is `over`, from the same file, read."""
+        if not over or self._cache.path is None:
             found = self._cache.get_many("bodies", keys)
         else:
             reader = BuildCache(self._cache.path, read_only=True)
