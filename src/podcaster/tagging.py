@@ -101,8 +101,8 @@ class TaggingProcess:
     def finish(self) -> None:
         """Make every copy submitted, and wait for them all."""
         if self._process is None:
-            while self._waiting:
-                job, made = self._waiting.pop(0)
+            waiting, self._waiting = self._waiting, []
+            for job, made in waiting:
                 made(make_tagged_copy(job))
             return
         self._send()
