@@ -31,6 +31,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
@@ -327,6 +328,40 @@ def opened(folder: Path, *, read_only: bool = False) -> Iterator[BuildCache]:
         cache.close(finished=finished)
 
 
+_DIGEST_PROTOCOL = 5  # fixed: a later Python's default would change every key
+_digesters = threading.local()
+
+
 def digest(*parts: Any) -> str:
-    """A key for an entry: the SHA-256 of what it is made from (their repr) and of podcaster's code."""
-    return hashlib.sha256(repr((CODE_DIGEST, parts)).encode()).hexdigest()
+    """A key for an entry: the SHA-256 of podcaster's code and of what the entry is made from.
+
+    The parts are pickled straight into the hash: a rebuild of ten thousand episodes makes some
+    45,000 keys, and their repr took 5.2 µs a key where a pickle takes 2.3."""
+    digester = getattr(_digesters, "digester", None) or _Digester()
+    _digesters.digester = None  # a pickler that fails mid-way is not used again
+    if digester.code is not CODE_DIGEST:
+        digester.code, digester.code_hashed = CODE_DIGEST, hashlib.sha256(CODE_DIGEST.encode())
+    digester.hashed = hashed = digester.code_hashed.copy()
+    digester.pickler.dump(parts)
+    _digesters.digester = digester
+    return hashed.hexdigest()
+
+
+class _Digester:
+    """A pickler that writes into `hashed`, kept for each thread: making one took a third of a key's time.
+
+    Without the pickler's memo ("fast" mode), which would write a value seen twice in one key as a
+    reference to the first only when both are the same object: equal parts then always give the
+    same key, whether they were read from the cache or parsed afresh."""
+
+    __slots__ = ("code", "code_hashed", "hashed", "pickler")
+
+    def __init__(self) -> None:
+        self.code: str | None = None
+        self.code_hashed: Any = None  # the hash of `code`, which every key starts from
+        self.hashed: Any = None
+        self.pickler = pickle.Pickler(self, _DIGEST_PROTOCOL)
+        self.pickler.fast = True
+
+    def write(self, data: bytes) -> None:
+        self.hashed.update(data)
