@@ -605,6 +605,36 @@ def test_a_file_system_that_stops_copying_gets_the_rest_written(show: ShowCopy, 
     _same_as_a_fresh_build(show)
 
 
+def test_a_state_naming_files_outside_the_output_folder_removes_none_of_them(tmp_path: Path):
+    """The writer removes what the last build wrote and this one did not, as its state names them: a
+    state damaged or written by hand must not reach outside the folder."""
+    output, outside = tmp_path / "feed", tmp_path / "precious.txt"
+    outside.write_text("not the build's")
+    writer = SiteWriter(output)
+    writer.write_text("index.html", "home")
+    writer.finish()
+    state = writer_module._read_pickled_state(io.BytesIO((output / STATE_FILE).read_bytes()))
+    for key in ("../precious.txt", "/" + str(outside).lstrip("/"), "a/../../precious.txt"):
+        state["files"][key] = state["files"]["index.html"]
+    writer_module._write_state(output / STATE_FILE, state)
+    writer = SiteWriter(output)
+    writer.write_text("index.html", "home")
+    writer.finish()
+    assert outside.read_text() == "not the build's"
+
+
+@pytest.mark.parametrize("key", ["", "/etc/passwd", "../up", "a/../../up", "a//b", "a/./b", "a/", ".", "a\\b"])
+def test_the_writer_refuses_a_key_outside_the_output_folder(tmp_path: Path, key: str):
+    with pytest.raises(RenderError, match="outside the output folder"):
+        SiteWriter(tmp_path).write_text(key, "text")
+
+
+@pytest.mark.parametrize("key", ["index.html", ".well-known/podcast.txt", "episodes/a..b/index.html", "...", "é/x"])
+def test_the_writer_takes_keys_with_dots_that_stay_inside(tmp_path: Path, key: str):
+    SiteWriter(tmp_path).write_text(key, "text")
+    assert (tmp_path / key).read_text() == "text"
+
+
 @pytest.mark.parametrize("stop_after", [None, 0, 3, 7, 12, 29])
 def test_a_piece_is_written_whole_wherever_the_kernel_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                             stop_after: int | None):

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -99,6 +100,8 @@ def _identity(status: os.stat_result) -> tuple[int, int] | None:
 class SiteWriter:
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Keys are joined to it as strings: tens of thousands are looked at, and a Path costs more than the stat.
+        self._prefix = f"{root}/"
         self.written: set[str] = set()
         self.changed: list[str] = []
         self._state_in_json = False  # read from the file an earlier podcaster wrote: saved anew
@@ -118,8 +121,7 @@ class SiteWriter:
         """Whether `key` was written from these very `inputs` (a digest) and not touched since; if so,
         it is part of this build as it is, and need not be made again."""
         previous = self._previous_files.get(key)
-        # A string path: thousands of pages are looked at, and a Path costs more than the stat.
-        if previous is None or previous.inputs != inputs or previous.stat != _stat_key(f"{self.root}/{key}"):
+        if previous is None or previous.inputs != inputs or previous.stat != _stat_key(self._prefix + key):
             return False
         self._claim(key)
         self._files[key] = previous
@@ -206,9 +208,11 @@ class SiteWriter:
         if previous is None or previous.inputs != inputs:
             return False
         keys = previous.keys
+        if not self.written.isdisjoint(keys):
+            return False
         for key in keys:
             last = self._last_stat(key)
-            if last is None or last != _stat_key(f"{self.root}/{key}") or key in self.written:
+            if last is None or last != _stat_key(self._prefix + key):
                 return False
         for key in keys:
             self._claim(key)
@@ -284,7 +288,7 @@ class SiteWriter:
     def is_current(self, key: str, source: Path, recipe: str) -> bool:
         """Whether `key` was made from this very source with this very recipe, and not changed since."""
         previous = self._previous_derived.get(key)
-        return previous == (self.source_stamp(source), recipe, _stat_key(self.root / key))
+        return previous == (self.source_stamp(source), recipe, _stat_key(self._prefix + key))
 
     def source_stamp(self, source: Path) -> Stamp | None:
         """The size and mtime of a file the site is made from, as this build first saw it. A source is
@@ -313,6 +317,8 @@ class SiteWriter:
                              {**groups, **self._groups})
             return files
         for key in sorted(set(self._previous_files) - self.written):
+            if not is_safe_key(key):  # a state file damaged, or written by hand: nothing outside is touched
+                continue
             stale = self.root / key
             if stale.is_file():
                 stale.unlink()
@@ -354,8 +360,7 @@ class SiteWriter:
     def _claim(self, key: str) -> None:
         if key in self.written:
             raise RenderError(f"two outputs would be written to {self.root / key}; rename one of their sources")
-        # Keys come from names in the show (slugs, file names); none may climb out of the folder.
-        if not key or key.startswith("/") or "\\" in key or {"", ".", ".."} & set(key.split("/")):
+        if not is_safe_key(key):
             raise RenderError(f"refusing to write {key!r} outside the output folder {self.root}")
         self.written.add(key)
         if self._group_keys is not None:
@@ -374,6 +379,16 @@ class SiteWriter:
         except Exception as e:  # damaged or truncated, or pickled by some other program: noted, not trusted
             log.info("the build state %s is unreadable (%s); everything is rebuilt", path, e)
             return _empty_state()
+
+
+# A key with an empty, "." or ".." segment (so one that starts or ends with "/"), or a backslash.
+_UNSAFE_KEY = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|\\")
+
+
+def is_safe_key(key: str) -> bool:
+    """Whether `key` names a file inside the output folder. Keys come from names in the show (slugs,
+    file names), and none may climb out of it. (One search: a rebuild claims tens of thousands.)"""
+    return _UNSAFE_KEY.search(key) is None
 
 
 def _empty_state() -> dict[str, dict]:
