@@ -50,6 +50,9 @@ class Templates:
             # Block tags take no room in the output, so pages keep the templates' indentation.
             trim_blocks=True,
             lstrip_blocks=True,
+            # Each build makes its own environment, so a template is never stale in it, and looking
+            # at its file before every page took 0.2 s of a first build of 10,000 episodes.
+            auto_reload=False,
         )
 
     def digest(self) -> str:
