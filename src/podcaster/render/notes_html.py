@@ -11,9 +11,10 @@ process busy for most of a first build.
 
 from __future__ import annotations
 
-from html import escape, unescape
+import functools
 import re
 from dataclasses import dataclass
+from html import escape, unescape
 from urllib.parse import urljoin
 
 import nh3
@@ -22,11 +23,11 @@ import pyromark
 from podcaster import timecodes
 from podcaster.text import CONTROL_CHARACTERS
 
-_ALLOWED_TAGS = {
+_ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i",
     "li", "ol", "p", "pre", "q", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead",
     "tr", "ul", "img",
-}
+})
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "rel", "data-start"},  # rel: a sponsor's link can say so (rel="sponsored")
     "abbr": {"title"},
@@ -88,10 +89,16 @@ def _sanitized(markdown: str) -> str:
     return _TAG.sub(_moved_down, _cleaned(html, _ALLOWED_TAGS | {"h1"}))
 
 
-def _cleaned(html: str, tags: set[str]) -> str:
-    return nh3.clean(
-        html,
-        tags=tags,
+def _cleaned(html: str, tags: frozenset[str]) -> str:
+    return _cleaner(tags).clean(html)
+
+
+@functools.cache
+def _cleaner(tags: frozenset[str]) -> nh3.Cleaner:
+    """A sanitizer allowing `tags`, made once: `nh3.clean` builds one for each call, a fifth of its
+    110 µs a note."""
+    return nh3.Cleaner(
+        tags=set(tags),
         attributes=_ALLOWED_ATTRIBUTES,
         attribute_filter=_only_seconds_in_data_start,
         url_schemes={"http", "https", "mailto"},
