@@ -31,8 +31,8 @@ from podcaster.config import LOCATION_FIELDS, check_location, is_http_url, locat
 from podcaster.errors import AudioError, EpisodeError, Problem, Report, refusal
 from podcaster.files import lies_in
 from podcaster.model import (
-    AlternateAudio, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript, episode_text,
-    notes_in,
+    AlternateAudio, AudioInfo, Chapter, Episode, License, Location, Person, SocialInteract, Soundbite, Transcript,
+    episode_text, notes_in,
 )
 from podcaster.render import notes_html
 from podcaster.text import CONTROL_CHARACTERS, without_control_characters
@@ -216,7 +216,8 @@ def _remember(source: str, source_stamp: tuple[int, int], key: str, episode: Epi
     # A file that changed while the episode loaded (audio still being copied in) may not be what
     # was read: the next build loads the episode again rather than take it from here.
     if _fingerprint(episode.source_sha256, stamps) == episode.fingerprint:
-        summary = tuple(getattr(episode, name) for name in _SUMMARY_FIELDS)
+        summary = tuple(value if encoded is None else encoded(value)
+                        for encoded, value in zip(_SUMMARY_ENCODERS, (getattr(episode, name) for name in _SUMMARY_FIELDS)))
         cache.put("episodes", key, ([(source, source_stamp), *stamps], summary, own.warnings))
         cache.put("bodies", key, episode)
 
@@ -228,6 +229,40 @@ def _remember(source: str, source_stamp: tuple[int, int], key: str, episode: Epi
 _SUMMARY_FIELDS = ("slug", "date", "guid", "draft", "number", "season", "episode_type", "speakers", "series",
                    "audio", "audio_info", "cover", "alternates", "fingerprint")
 _FIELDS = frozenset(field.name for field in fields(Episode))
+
+
+def _date_as_text(moment: datetime) -> datetime | str:
+    """An episode's date as ISO 8601 text when that gives back the very same date (it does for every
+    date the front matter can give: a fixed UTC offset); else as it is."""
+    text = moment.isoformat()
+    again = datetime.fromisoformat(text)
+    same = (type(again.tzinfo) is type(moment.tzinfo) and again.tzname() == moment.tzname()
+            and again.utcoffset() == moment.utcoffset() and again.replace(tzinfo=None) == moment.replace(tzinfo=None))
+    return text if same else moment
+
+
+def _date_from_text(value: datetime | str) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _audio_info_as_fields(info: AudioInfo | None) -> tuple | None:
+    return None if info is None else tuple(getattr(info, name) for name in _AUDIO_INFO_FIELDS)
+
+
+def _audio_info_from_fields(values: tuple | None) -> AudioInfo | None:
+    return None if values is None else AudioInfo(*values)
+
+
+_AUDIO_INFO_FIELDS = tuple(field.name for field in fields(AudioInfo))
+# Summary fields kept in a plainer form, and how each comes back: every rebuild unpickles all the
+# summaries, and a date (a datetime, its time zone and the zone's offset) and an AudioInfo were half
+# of the 16 µs each took.
+_SUMMARY_ENCODINGS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "date": (_date_as_text, _date_from_text),
+    "audio_info": (_audio_info_as_fields, _audio_info_from_fields),
+}
+_SUMMARY_ENCODERS = tuple(_SUMMARY_ENCODINGS.get(name, (None, None))[0] for name in _SUMMARY_FIELDS)
+_SUMMARY_DECODERS = tuple(_SUMMARY_ENCODINGS.get(name, (None, None))[1] for name in _SUMMARY_FIELDS)
 
 
 class StoredEpisode(Episode):
@@ -263,8 +298,8 @@ class _Bodies:
 
     def stored(self, source: str, key: str, summary: tuple) -> StoredEpisode:
         episode = object.__new__(StoredEpisode)
-        for name, value in zip(_SUMMARY_FIELDS, summary):
-            object.__setattr__(episode, name, value)
+        for name, decoded, value in zip(_SUMMARY_FIELDS, _SUMMARY_DECODERS, summary):
+            object.__setattr__(episode, name, value if decoded is None else decoded(value))
         object.__setattr__(episode, "_bodies", self)
         object.__setattr__(episode, "_key", key)
         object.__setattr__(episode, "_source", source)

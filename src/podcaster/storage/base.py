@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from podcaster.errors import ManifestUnreadable
 
@@ -13,8 +13,10 @@ MANIFEST_KEY = ".podcaster-manifest.json"
 _MANIFEST_VERSION = 2
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
+class ManifestEntry(NamedTuple):
+    """What the manifest records of a file. (A named tuple: a build of 10,000 episodes makes 38,000,
+    and a frozen dataclass is slower to make.)"""
+
     sha256: str
     size: int
     # The target's own fingerprint of the stored object (an S3 ETag) when it was recorded: a
@@ -32,7 +34,7 @@ UNKNOWN_SHA256 = "unknown"
 
 def manifest_to_json(manifest: Manifest) -> bytes:
     data = {"version": _MANIFEST_VERSION,
-            "files": {key: asdict(entry) for key, entry in sorted(manifest.items())}}
+            "files": {key: entry._asdict() for key, entry in sorted(manifest.items())}}
     return json.dumps(data, indent=1).encode()
 
 
