@@ -12,7 +12,9 @@ import pickle
 import shutil
 import sqlite3
 import tempfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -603,6 +605,21 @@ def test_a_file_system_that_stops_copying_gets_the_rest_written(show: ShowCopy, 
     assert "feed.xml" in pipeline.build(show.config).changed
     assert sum(copied) == stop_after and sum(length for _, length in reused) > stop_after
     _same_as_a_fresh_build(show)
+
+
+@pytest.mark.parametrize(("moment", "as_text"), [
+    (datetime(2024, 3, 1, 18, 30, tzinfo=timezone.utc), True),  # "Z"
+    (datetime(2024, 3, 1, 18, 30, 0, 250, tzinfo=timezone(timedelta(hours=-4))), True),
+    (datetime(2024, 3, 1, 18, 30, tzinfo=timezone(timedelta(hours=5, minutes=30, seconds=7))), True),
+    (datetime(2024, 3, 1, 18, 30, tzinfo=timezone(timedelta(hours=1), "CET")), False),  # a name text would lose
+    (datetime(2024, 7, 1, 18, 30, tzinfo=ZoneInfo("Europe/Paris")), False),
+])
+def test_a_summary_gives_back_the_very_date_it_kept(moment: datetime, as_text: bool):
+    kept = episodes._date_as_text(moment)
+    again = episodes._date_from_text(kept)
+    assert isinstance(kept, str) == as_text
+    assert (again, again.utcoffset(), again.tzname(), again.isoformat(), type(again.tzinfo)) == \
+        (moment, moment.utcoffset(), moment.tzname(), moment.isoformat(), type(moment.tzinfo))
 
 
 def test_a_state_naming_files_outside_the_output_folder_removes_none_of_them(tmp_path: Path):
