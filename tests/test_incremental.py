@@ -622,6 +622,64 @@ def test_a_summary_gives_back_the_very_date_it_kept(moment: datetime, as_text: b
         (moment, moment.utcoffset(), moment.tzname(), moment.isoformat(), type(moment.tzinfo))
 
 
+def test_a_rebuild_that_changes_little_saves_only_its_changes_beside_the_state(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    state = show.output / STATE_FILE
+    saved_whole = state.read_bytes(), state.stat().st_mtime_ns
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    assert pipeline.build(show.config).changed
+    assert (state.read_bytes(), state.stat().st_mtime_ns) == saved_whole
+    assert (show.output / writer_module.CHANGES_FILE).is_file()
+    show.edit("episodes/just-forgiving/episode.md", "## What we cover", "## What we talk about")
+    assert sorted(pipeline.build(show.config).changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
+    assert pipeline.build(show.config).changed == []  # the state and its changes, read together, are the site
+    _same_as_a_fresh_build(show)
+
+
+def test_the_state_is_saved_whole_again_once_its_changes_grow(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    assert show.run("build").exit_code == 0
+    state = show.output / STATE_FILE
+    first = state.stat().st_mtime_ns
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    monkeypatch.setattr(writer_module, "_CHANGES_AT_MOST", 0.0)
+    assert pipeline.build(show.config).changed
+    assert state.stat().st_mtime_ns != first and not (show.output / writer_module.CHANGES_FILE).exists()
+    assert pipeline.build(show.config).changed == []
+
+
+def test_damaged_changes_are_not_applied(show: ShowCopy):
+    """The state alone is older than the site: it costs only work done again."""
+    assert show.run("build").exit_code == 0
+    built = site_files(show.output)
+    changes = show.output / writer_module.CHANGES_FILE
+    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+    assert pipeline.build(show.config).changed and changes.is_file()
+    changes.write_bytes(changes.read_bytes()[:-20])
+    show.edit("episodes/just-forgiving/episode.md", "## What we cover", "## In this episode")
+    result = show.run("build")
+    assert result.exit_code == 0, result.output
+    assert site_files(show.output) == built
+    assert pipeline.build(show.config).changed == []
+
+
+def test_changes_saved_beside_another_state_are_not_applied(tmp_path: Path):
+    """A state file put back from a backup, or written whole since, is not the one the changes were saved beside."""
+    writer = SiteWriter(tmp_path)
+    for number in range(20):
+        writer.write_text(f"page-{number}.html", "text", "first")
+    writer.finish()
+    backup = (tmp_path / STATE_FILE).read_bytes()
+    writer = SiteWriter(tmp_path)
+    for number in range(20):
+        writer.write_text(f"page-{number}.html", "text", "first")
+    writer.write_text("new.html", "text", "first")
+    writer.finish()
+    assert (tmp_path / writer_module.CHANGES_FILE).is_file()
+    assert "new.html" in SiteWriter(tmp_path)._previous_files
+    (tmp_path / STATE_FILE).write_bytes(backup)
+    assert set(SiteWriter(tmp_path)._previous_files) == {f"page-{number}.html" for number in range(20)}
+
+
 def test_a_state_naming_files_outside_the_output_folder_removes_none_of_them(tmp_path: Path):
     """The writer removes what the last build wrote and this one did not, as its state names them: a
     state damaged or written by hand must not reach outside the folder."""
