@@ -557,6 +557,7 @@ class _SiteImages:
     def __init__(self, writer: SiteWriter, images: list[pages.SiteImage]) -> None:
         self.writer, self.images = writer, images
         self.made: dict[str, tuple[Future, Path]] = {}
+        self.current: set[str] = set()  # the pictures found current: kept as they are
         self._workers = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
         writer.root.mkdir(parents=True, exist_ok=True)
         _remove_abandoned_scratch(writer.root)
@@ -574,7 +575,9 @@ class _SiteImages:
         by_content: dict[str, list[pages.SiteImage]] = {}
         contents: dict[Path, str] = {}  # a cover is the source of three pictures: hashed once
         for image in self.images:
-            if not self.writer.is_current(image.key, image.source, _image_recipe(image)):
+            if self.writer.is_current(image.key, image.source, _image_recipe(image)):
+                self.current.add(image.key)
+            else:
                 if image.source not in contents:
                     contents[image.source] = _content_of(image.source)
                 by_content.setdefault(contents[image.source], []).append(image)
@@ -607,13 +610,13 @@ class _SiteImages:
 
     def write(self) -> None:
         for image in self.images:
-            self.writer.derive(image.key, image.source, _image_recipe(image),
-                               lambda partial, image=image: self._file(image, partial))
+            if image.key in self.current:  # as it was found when the build began (its source is looked at once)
+                self.writer.keep(image.key)
+            else:
+                self.writer.derive(image.key, image.source, _image_recipe(image),
+                                   lambda partial, image=image: self._file(image, partial))
 
     def _file(self, image: pages.SiteImage, partial: Path) -> None:
-        if image.key not in self.made:  # it was up to date when the build began; its source changed since
-            partial.write_bytes(_picture_alone(image))
-            return
         made, path = self.made[image.key]
         made.result()
         os.replace(path, partial)

@@ -221,13 +221,15 @@ class SiteWriter:
         keys = previous.keys
         if not self.written.isdisjoint(keys):
             return False
-        for key in keys:
-            last = self._last_stat(key)
+        # What the state says of each file, looked up once: ten thousand groups are looked at.
+        records = [(key, self._previous_derived.get(key), self._previous_files.get(key)) for key in keys]
+        for key, derived, file in records:
+            last = _left_stat(derived, file)
             if last is None or last != _stat_key(self._prefix + key):
                 return False
-        for key in keys:
+        for key, derived, file in records:
             self._claim(key)
-            self._keep_previous(key)
+            self._keep_previous(key, derived, file)
         self._groups[name] = previous
         return True
 
@@ -242,22 +244,13 @@ class SiteWriter:
         finally:
             self._group_keys = None
 
-    def _keep_previous(self, key: str) -> None:
-        """Take what the last build recorded of the file `key`, found as it left it, into this build."""
-        derived = self._previous_derived.get(key)
+    def _keep_previous(self, key: str, derived: _Derived | None, file: _File | None) -> None:
+        """Take what the last build recorded of the file `key` (`derived` and `file`, as the state has
+        them), found as it left it, into this build."""
         if derived is not None:
             self._derived[key] = derived
-        previous = self._previous_files.get(key)
-        if previous is not None and previous.stat == self._last_stat(key):
-            self._files[key] = previous  # the file is as it was when hashed: its digest stands
-
-    def _last_stat(self, key: str) -> Stamp | None:
-        """The size and mtime the last build left the file `key` with, as its state says."""
-        derived = self._previous_derived.get(key)
-        if derived is not None:
-            return derived.output
-        previous = self._previous_files.get(key)
-        return previous.stat if previous else None
+        if file is not None and file.stat == _left_stat(derived, file):
+            self._files[key] = file  # the file is as it was when hashed: its digest stands
 
     # --- derived files -----------------------------------------------------------------------
 
@@ -278,12 +271,17 @@ class SiteWriter:
             replace_atomically(path, make)
             self.derived(key, source, recipe)
 
+    def keep(self, key: str) -> None:
+        """Make the file `key` part of this build as the last build left it: `is_current` found it so."""
+        self._claim(key)
+        self._keep_previous(key, self._previous_derived.get(key), self._previous_files.get(key))
+
     def claim_derived(self, key: str, source: Path, recipe: str) -> Path | None:
         """`derive` in two steps, for a file made elsewhere: None if the file at `key` is current (as
         `derive` finds it), else the path to make it at; once it is there, call `derived`."""
         self._claim(key)
         if self.is_current(key, source, recipe):
-            self._keep_previous(key)
+            self._keep_previous(key, self._previous_derived.get(key), self._previous_files.get(key))
             return None
         return self.root / key
 
@@ -450,6 +448,13 @@ def _read_pickled_state(source: BinaryIO) -> dict[str, dict]:
         make = _RECORDS[section]._make
         state[section].update((key, make(record)) for key, record in entries)
     return state
+
+
+def _left_stat(derived: _Derived | None, file: _File | None) -> Stamp | None:
+    """The size and mtime the last build left a file with, as its state records it (`derived`, `file`)."""
+    if derived is not None:
+        return derived.output
+    return file.stat if file is not None else None
 
 
 def _file_identity(status: os.stat_result) -> tuple[int, int, int]:
