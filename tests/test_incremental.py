@@ -622,39 +622,81 @@ def test_a_summary_gives_back_the_very_date_it_kept(moment: datetime, as_text: b
         (moment, moment.utcoffset(), moment.tzname(), moment.isoformat(), type(moment.tzinfo))
 
 
-def test_a_rebuild_that_changes_little_saves_only_its_changes_beside_the_state(show: ShowCopy):
-    assert show.run("build").exit_code == 0
-    state = show.output / STATE_FILE
-    saved_whole = state.read_bytes(), state.stat().st_mtime_ns
-    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
-    assert pipeline.build(show.config).changed
-    assert (state.read_bytes(), state.stat().st_mtime_ns) == saved_whole
-    assert (show.output / writer_module.CHANGES_FILE).is_file()
-    show.edit("episodes/just-forgiving/episode.md", "## What we cover", "## What we talk about")
-    assert sorted(pipeline.build(show.config).changed) == ["episodes/just-forgiving/index.html", "feed.xml"]
-    assert pipeline.build(show.config).changed == []  # the state and its changes, read together, are the site
-    _same_as_a_fresh_build(show)
+def _write_site(root: Path, pages: dict[str, str], *, derived: dict[str, Path] | None = None) -> SiteWriter:
+    """One build of a site of `pages` (key: text), and `derived` copies (key: source); the writer, finished."""
+    writer = SiteWriter(root)
+    for key, text in pages.items():
+        if not writer.is_unchanged(key, text):
+            writer.write_text(key, text, text)
+    for key, source in (derived or {}).items():
+        writer.copy(key, source)
+    writer.finish()
+    return writer
 
 
-def test_the_state_is_saved_whole_again_once_its_changes_grow(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
-    assert show.run("build").exit_code == 0
-    state = show.output / STATE_FILE
-    first = state.stat().st_mtime_ns
-    show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
+def _state_as_read(root: Path) -> tuple[dict, dict, dict]:
+    writer = SiteWriter(root)
+    return writer._previous_files, writer._previous_derived, writer._previous_groups
+
+
+def test_the_state_read_back_with_its_changes_is_the_state_each_build_left(tmp_path: Path):
+    """Builds that change little save only their changes, merged with the earlier ones: read back, the
+    state is what each build had, entries removed and put back again included."""
+    source = tmp_path / "cover.jpg"
+    source.write_bytes(b"a cover")
+    root = tmp_path / "site"
+    pages = {f"page-{number}.html": f"page {number}" for number in range(40)}
+    _write_site(root, pages, derived={"cover.jpg": source})
+    state_file = root / STATE_FILE
+    saved_whole = state_file.read_bytes()
+    builds = [
+        {**pages, "new.html": "new"},  # one added
+        {key: text for key, text in pages.items() if key != "page-3.html"} | {"new.html": "new"},  # one removed
+        {**pages, "new.html": "new", "page-5.html": "page 5, edited"},  # removed one back, one changed
+        {**pages, "page-5.html": "page 5, edited"},  # the added one gone
+    ]
+    for site in builds:
+        writer = _write_site(root, site, derived={"cover.jpg": source})
+        assert (root / writer_module.CHANGES_FILE).is_file() and state_file.read_bytes() == saved_whole
+        assert _state_as_read(root) == (writer._files, writer._derived, writer._groups)
+    assert sorted(path.name for path in root.iterdir() if not path.name.startswith(".")) == \
+        sorted([*pages, "cover.jpg"])
+
+
+def test_the_state_is_saved_whole_again_once_its_changes_grow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    pages = {f"page-{number}.html": f"page {number}" for number in range(40)}
+    _write_site(tmp_path, pages)
+    _write_site(tmp_path, {**pages, "new.html": "new"})
+    assert (tmp_path / writer_module.CHANGES_FILE).is_file()
     monkeypatch.setattr(writer_module, "_CHANGES_AT_MOST", 0.0)
-    assert pipeline.build(show.config).changed
-    assert state.stat().st_mtime_ns != first and not (show.output / writer_module.CHANGES_FILE).exists()
-    assert pipeline.build(show.config).changed == []
+    writer = _write_site(tmp_path, {**pages, "newer.html": "newer"})
+    assert not (tmp_path / writer_module.CHANGES_FILE).exists()
+    assert _state_as_read(tmp_path) == (writer._files, writer._derived, writer._groups)
 
 
-def test_damaged_changes_are_not_applied(show: ShowCopy):
+def test_changes_saved_to_another_save_of_the_state_are_not_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A state saved whole since, or put back from a backup, is not the one the changes were saved to."""
+    pages = {f"page-{number}.html": f"page {number}" for number in range(40)}
+    _write_site(tmp_path, pages)
+    _write_site(tmp_path, {**pages, "new.html": "new"})
+    changes = tmp_path / writer_module.CHANGES_FILE
+    earlier_changes = changes.read_bytes()
+    monkeypatch.setattr(writer_module, "_CHANGES_AT_MOST", 0.0)
+    writer = _write_site(tmp_path, pages)  # saved whole, without new.html
+    changes.write_bytes(earlier_changes)
+    assert _state_as_read(tmp_path) == (writer._files, writer._derived, writer._groups)
+
+
+@pytest.mark.parametrize("damage", [lambda data: data[:-20], lambda data: pickle.dumps(
+    (writer_module._CHANGES_HEADER, pickle.loads(data)[1], {"files": {"a": ("too", "short")}, "derived": {}, "groups": {}}))])
+def test_damaged_changes_are_not_applied(show: ShowCopy, damage):
     """The state alone is older than the site: it costs only work done again."""
     assert show.run("build").exit_code == 0
     built = site_files(show.output)
     changes = show.output / writer_module.CHANGES_FILE
     show.edit("episodes/just-forgiving/episode.md", "## In this episode", "## What we cover")
     assert pipeline.build(show.config).changed and changes.is_file()
-    changes.write_bytes(changes.read_bytes()[:-20])
+    changes.write_bytes(damage(changes.read_bytes()))
     show.edit("episodes/just-forgiving/episode.md", "## What we cover", "## In this episode")
     result = show.run("build")
     assert result.exit_code == 0, result.output
@@ -662,40 +704,28 @@ def test_damaged_changes_are_not_applied(show: ShowCopy):
     assert pipeline.build(show.config).changed == []
 
 
-def test_changes_saved_beside_another_state_are_not_applied(tmp_path: Path):
-    """A state file put back from a backup, or written whole since, is not the one the changes were saved beside."""
-    writer = SiteWriter(tmp_path)
-    for number in range(20):
-        writer.write_text(f"page-{number}.html", "text", "first")
-    writer.finish()
-    backup = (tmp_path / STATE_FILE).read_bytes()
-    writer = SiteWriter(tmp_path)
-    for number in range(20):
-        writer.write_text(f"page-{number}.html", "text", "first")
-    writer.write_text("new.html", "text", "first")
-    writer.finish()
-    assert (tmp_path / writer_module.CHANGES_FILE).is_file()
-    assert "new.html" in SiteWriter(tmp_path)._previous_files
-    (tmp_path / STATE_FILE).write_bytes(backup)
-    assert set(SiteWriter(tmp_path)._previous_files) == {f"page-{number}.html" for number in range(20)}
-
-
 def test_a_state_naming_files_outside_the_output_folder_removes_none_of_them(tmp_path: Path):
     """The writer removes what the last build wrote and this one did not, as its state names them: a
-    state damaged or written by hand must not reach outside the folder."""
+    state damaged or written by hand, or a folder in the output that links out of it, must not reach
+    outside the folder."""
     output, outside = tmp_path / "feed", tmp_path / "precious.txt"
     outside.write_text("not the build's")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "kept.txt").write_text("not the build's either")
     writer = SiteWriter(output)
     writer.write_text("index.html", "home")
     writer.finish()
-    state = writer_module._read_pickled_state(io.BytesIO((output / STATE_FILE).read_bytes()))
-    for key in ("../precious.txt", "/" + str(outside).lstrip("/"), "a/../../precious.txt"):
+    (output / "linked").symlink_to(tmp_path / "elsewhere")
+    with (output / STATE_FILE).open("rb") as f:
+        state, token = writer_module._read_pickled_state(f)
+    for key in ("../precious.txt", "/" + str(outside).lstrip("/"), "a/../../precious.txt", "linked/kept.txt"):
         state["files"][key] = state["files"]["index.html"]
-    writer_module._write_state(output / STATE_FILE, state)
+    writer_module._write_state(output / STATE_FILE, state, token)
     writer = SiteWriter(output)
     writer.write_text("index.html", "home")
     writer.finish()
     assert outside.read_text() == "not the build's"
+    assert (tmp_path / "elsewhere" / "kept.txt").read_text() == "not the build's either"
 
 
 @pytest.mark.parametrize("key", ["", "/etc/passwd", "../up", "a/../../up", "a//b", "a/./b", "a/", ".", "a\\b"])

@@ -328,7 +328,7 @@ def opened(folder: Path, *, read_only: bool = False) -> Iterator[BuildCache]:
         cache.close(finished=finished)
 
 
-_DIGEST_PROTOCOL = 5  # fixed: a later Python's default would change every key
+_DIGEST_PROTOCOL = 5
 _digesters = threading.local()
 
 
@@ -351,8 +351,8 @@ class _Digester:
     """A pickler that writes into `hashed`, kept for each thread: making one took a third of a key's time.
 
     Without the pickler's memo ("fast" mode), which would write a value seen twice in one key as a
-    reference to the first only when both are the same object: equal parts then always give the
-    same key, whether they were read from the cache or parsed afresh."""
+    reference to the first only when both are the same object: the key is then the same whether
+    or not equal values are the same object (read from the cache, or parsed afresh)."""
 
     __slots__ = ("code", "code_hashed", "hashed", "pickler")
 

@@ -234,6 +234,8 @@ _FIELDS = frozenset(field.name for field in fields(Episode))
 def _date_as_text(moment: datetime) -> datetime | str:
     """An episode's date as ISO 8601 text when that gives back the very same date (it does for every
     date the front matter can give: a fixed UTC offset); else as it is."""
+    if type(moment) is not datetime or moment.fold:  # neither of which text keeps
+        return moment
     text = moment.isoformat()
     again = datetime.fromisoformat(text)
     same = (type(again.tzinfo) is type(moment.tzinfo) and again.tzname() == moment.tzname()

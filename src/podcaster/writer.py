@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from podcaster.errors import RenderError
-from podcaster.files import remove_empty_folders, replace_atomically, sha256_of
+from podcaster.files import lies_in, remove_empty_folders, replace_atomically, sha256_of
 from podcaster.storage.base import Manifest, ManifestEntry
 
 STATE_FILE = ".podcaster-build.pickle"
@@ -34,12 +34,15 @@ STATE_FILE = ".podcaster-build.pickle"
 # so an upgrade does not copy and tag every recording again, and removed once STATE_FILE is saved.
 _JSON_STATE_FILE = ".podcaster-build.json"
 _JSON_STATE_VERSION = 2
-_STATE_HEADER = ("podcaster build state", 4)
+_STATE_HEADER = ("podcaster build state", 5)  # then a token that names this very save
+_TOKENLESS_STATE_HEADER = ("podcaster build state", 4)  # as podcaster wrote it before: read, with no token
 _STATE_SECTIONS = ("files", "derived", "groups")
 _STATE_PIECE = 1000  # entries pickled at a time: the whole state at once held 20 MB more at the end of the build
 # What changed since the state was last saved whole, beside it: a rebuild after one new episode
 # changes a few dozen of 60,000 entries, and writing them all again took 0.1 s. Kept while it holds
-# at most a tenth as many entries as the state; then the state is saved whole again.
+# at most a tenth as many entries as the state; then the state is saved whole again. The changes
+# name the save they apply to by the random token it was written with (which a copy of the folder
+# keeps, and which no other save has).
 CHANGES_FILE = ".podcaster-build-changes.pickle"
 _CHANGES_HEADER = ("podcaster build state changes", 1)
 _CHANGES_AT_MOST = 0.1
@@ -112,8 +115,8 @@ class SiteWriter:
         self.written: set[str] = set()
         self.changed: list[str] = []
         self._state_in_json = False  # read from the file an earlier podcaster wrote: saved anew
-        # The state file read (its identity) and the changes to it read with it, by section.
-        self._state_identity: tuple[int, int, int] | None = None
+        # The token of the state file read, its size, and the changes to it read with it, by section.
+        self._state_token: str | None = None
         self._state_entries = 0
         self._changes: dict[str, dict[str, tuple | None]] = _empty_state()
         previous = self._read_state()
@@ -272,7 +275,8 @@ class SiteWriter:
             self.derived(key, source, recipe)
 
     def keep(self, key: str) -> None:
-        """Make the file `key` part of this build as the last build left it: `is_current` found it so."""
+        """Make the file `key` part of this build as the last build left it, once `is_current` found it
+        so in this build (it is not looked at again: a change to it since is found by the next build)."""
         self._claim(key)
         self._keep_previous(key, self._previous_derived.get(key), self._previous_files.get(key))
 
@@ -326,9 +330,11 @@ class SiteWriter:
                              {**groups, **self._groups})
             return files
         for key in sorted(set(self._previous_files) - self.written):
-            if not is_safe_key(key):  # a state file damaged, or written by hand: nothing outside is touched
-                continue
             stale = self.root / key
+            # A state file damaged or written by hand, or a folder in the output that links out of it:
+            # nothing outside is touched.
+            if not is_safe_key(key) or not lies_in(stale, self.root):
+                continue
             if stale.is_file():
                 stale.unlink()
                 log.info("removed %s from the build (no longer part of the site)", stale)
@@ -344,12 +350,13 @@ class SiteWriter:
         previous = {"files": self._previous_files, "derived": self._previous_derived, "groups": self._previous_groups}
         changes = {section: {**self._changes[section], **_changes(previous[section], state[section])}
                    for section in _STATE_SECTIONS}
-        if (self._state_identity is not None and not self._state_in_json
+        token = self._state_token
+        if (token is not None and not self._state_in_json
                 and sum(map(len, changes.values())) <= _CHANGES_AT_MOST * self._state_entries):
-            identity = self._state_identity
-            replace_atomically(self.root / CHANGES_FILE, lambda partial: _write_changes(partial, identity, changes))
+            replace_atomically(self.root / CHANGES_FILE, lambda partial: _write_changes(partial, token, changes))
             return
-        replace_atomically(self.root / STATE_FILE, lambda partial: _write_state(partial, state))
+        new_token = os.urandom(16).hex()
+        replace_atomically(self.root / STATE_FILE, lambda partial: _write_state(partial, state, new_token))
         # Changes to the state saved before: they no longer apply (and name another file, should this fail).
         (self.root / CHANGES_FILE).unlink(missing_ok=True)
         (self.root / _JSON_STATE_FILE).unlink(missing_ok=True)
@@ -390,8 +397,7 @@ class SiteWriter:
         path = self.root / STATE_FILE
         try:
             with path.open("rb") as f:
-                state = _read_pickled_state(f)
-                identity = _file_identity(os.fstat(f.fileno()))
+                state, token = _read_pickled_state(f)
         except FileNotFoundError:
             state = _read_json_state(self.root / _JSON_STATE_FILE)
             self._state_in_json = any(state.values())
@@ -399,8 +405,10 @@ class SiteWriter:
         except Exception as e:  # damaged or truncated, or pickled by some other program: noted, not trusted
             log.info("the build state %s is unreadable (%s); everything is rebuilt", path, e)
             return _empty_state()
-        self._state_identity, self._state_entries = identity, sum(map(len, state.values()))
-        self._changes = _read_changes(self.root / CHANGES_FILE, identity)
+        if token is None:  # none of this state's changes can be told apart from another's
+            return state
+        self._state_token, self._state_entries = token, sum(map(len, state.values()))
+        self._changes = _read_changes(self.root / CHANGES_FILE, token)
         for section, changed in self._changes.items():
             entries, make = state[section], _RECORDS[section]._make
             for key, record in changed.items():
@@ -412,7 +420,7 @@ class SiteWriter:
 
 
 # A key with an empty, "." or ".." segment (so one that starts or ends with "/"), or a backslash.
-_UNSAFE_KEY = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|\\")
+_UNSAFE_KEY = re.compile(r"(?:^|/)\.{0,2}(?:/|\Z)|\\")
 
 
 def is_safe_key(key: str) -> bool:
@@ -425,11 +433,12 @@ def _empty_state() -> dict[str, dict]:
     return {section: {} for section in _STATE_SECTIONS}
 
 
-def _write_state(path: Path, state: dict[str, dict]) -> None:
-    """The header, then each section as pickles of a thousand entries (key, then the record as a plain
-    tuple, which unpickles several times faster than a named one), then None."""
+def _write_state(path: Path, state: dict[str, dict], token: str) -> None:
+    """The header and the save's `token`, then each section as pickles of a thousand entries (key, then
+    the record as a plain tuple, which unpickles several times faster than a named one), then None."""
     with path.open("wb") as out:
         pickle.dump(_STATE_HEADER, out, pickle.HIGHEST_PROTOCOL)
+        pickle.dump(token, out, pickle.HIGHEST_PROTOCOL)
         for section in _STATE_SECTIONS:
             entries = state[section]
             keys = sorted(entries)
@@ -439,15 +448,21 @@ def _write_state(path: Path, state: dict[str, dict]) -> None:
         pickle.dump(None, out, pickle.HIGHEST_PROTOCOL)
 
 
-def _read_pickled_state(source: BinaryIO) -> dict[str, dict]:
-    if pickle.load(source) != _STATE_HEADER:
-        return _empty_state()
+def _read_pickled_state(source: BinaryIO) -> tuple[dict[str, dict], str | None]:
+    """The state and the token of its save (None for a state saved without one)."""
+    header = pickle.load(source)
+    if header == _STATE_HEADER:
+        token = pickle.load(source)
+    elif header == _TOKENLESS_STATE_HEADER:
+        token = None
+    else:
+        return _empty_state(), None
     state = _empty_state()
     while (piece := pickle.load(source)) is not None:
         section, entries = piece
         make = _RECORDS[section]._make
         state[section].update((key, make(record)) for key, record in entries)
-    return state
+    return state, token
 
 
 def _left_stat(derived: _Derived | None, file: _File | None) -> Stamp | None:
@@ -455,10 +470,6 @@ def _left_stat(derived: _Derived | None, file: _File | None) -> Stamp | None:
     if derived is not None:
         return derived.output
     return file.stat if file is not None else None
-
-
-def _file_identity(status: os.stat_result) -> tuple[int, int, int]:
-    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _changes(before: dict[str, tuple], after: dict[str, tuple]) -> dict[str, tuple | None]:
@@ -470,19 +481,20 @@ def _changes(before: dict[str, tuple], after: dict[str, tuple]) -> dict[str, tup
     return changed
 
 
-def _write_changes(path: Path, state_identity: tuple[int, int, int], changes: dict[str, dict]) -> None:
+def _write_changes(path: Path, state_token: str, changes: dict[str, dict]) -> None:
     with path.open("wb") as out:
-        pickle.dump((_CHANGES_HEADER, state_identity, changes), out, pickle.HIGHEST_PROTOCOL)
+        pickle.dump((_CHANGES_HEADER, state_token, changes), out, pickle.HIGHEST_PROTOCOL)
 
 
-def _read_changes(path: Path, state_identity: tuple[int, int, int]) -> dict[str, dict[str, tuple | None]]:
-    """The changes saved beside the state file whose identity this is; none if they were saved
-    beside another one (the state was saved whole since, or put back from a backup), or cannot be
-    read (the state alone is older, and then only does more work again)."""
+def _read_changes(path: Path, state_token: str) -> dict[str, dict[str, tuple | None]]:
+    """The changes saved to the state whose save has this token; none if they were saved to another
+    save (the state was saved whole since, or put back from a backup), or cannot be read. The state
+    alone is older than the site: files made since are looked at or made again, and one of them that
+    has left the site since is not removed from the folder."""
     try:
         with path.open("rb") as f:
-            header, identity, changes = pickle.load(f)
-        if header != _CHANGES_HEADER or identity != state_identity or set(changes) != set(_STATE_SECTIONS):
+            header, token, changes = pickle.load(f)
+        if header != _CHANGES_HEADER or token != state_token or not _are_changes(changes):
             return _empty_state()
         return changes
     except FileNotFoundError:
@@ -490,6 +502,16 @@ def _read_changes(path: Path, state_identity: tuple[int, int, int]) -> dict[str,
     except Exception as e:  # damaged: noted, not trusted
         log.info("the build state's changes %s are unreadable (%s); more is rebuilt", path, e)
         return _empty_state()
+
+
+def _are_changes(changes: Any) -> bool:
+    """Whether `changes` is what `_write_changes` writes: each section's records as plain tuples of its
+    fields, or None."""
+    if not isinstance(changes, dict) or set(changes) != set(_STATE_SECTIONS):
+        return False
+    return all(isinstance(changed, dict) and all(
+        record is None or (type(record) is tuple and len(record) == len(_RECORDS[section]._fields))
+        for record in changed.values()) for section, changed in changes.items())
 
 
 def _read_json_state(path: Path) -> dict[str, dict]:
