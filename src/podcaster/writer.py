@@ -225,7 +225,7 @@ class SiteWriter:
         if not self.written.isdisjoint(keys):
             return False
         # What the state says of each file, looked up once: ten thousand groups are looked at.
-        records = [(key, self._previous_derived.get(key), self._previous_files.get(key)) for key in keys]
+        records = [(key, *self._state_of(key)) for key in keys]
         for key, derived, file in records:
             last = _left_stat(derived, file)
             if last is None or last != _stat_key(self._prefix + key):
@@ -246,6 +246,10 @@ class SiteWriter:
             self._groups[name] = _Group(inputs, tuple(sorted(self._group_keys)))
         finally:
             self._group_keys = None
+
+    def _state_of(self, key: str) -> tuple[_Derived | None, _File | None]:
+        """What the last build's state says of the file `key`: what it was made from, and its digest."""
+        return self._previous_derived.get(key), self._previous_files.get(key)
 
     def _keep_previous(self, key: str, derived: _Derived | None, file: _File | None) -> None:
         """Take what the last build recorded of the file `key` (`derived` and `file`, as the state has
@@ -278,14 +282,14 @@ class SiteWriter:
         """Make the file `key` part of this build as the last build left it, once `is_current` found it
         so in this build (it is not looked at again: a change to it since is found by the next build)."""
         self._claim(key)
-        self._keep_previous(key, self._previous_derived.get(key), self._previous_files.get(key))
+        self._keep_previous(key, *self._state_of(key))
 
     def claim_derived(self, key: str, source: Path, recipe: str) -> Path | None:
         """`derive` in two steps, for a file made elsewhere: None if the file at `key` is current (as
         `derive` finds it), else the path to make it at; once it is there, call `derived`."""
         self._claim(key)
         if self.is_current(key, source, recipe):
-            self._keep_previous(key, self._previous_derived.get(key), self._previous_files.get(key))
+            self._keep_previous(key, *self._state_of(key))
             return None
         return self.root / key
 
