@@ -6,6 +6,7 @@ import dataclasses
 import errno
 import hashlib
 import io
+import itertools
 import json
 import os
 import pickle
@@ -738,6 +739,15 @@ def test_the_writer_refuses_a_key_outside_the_output_folder(tmp_path: Path, key:
 def test_the_writer_takes_keys_with_dots_that_stay_inside(tmp_path: Path, key: str):
     SiteWriter(tmp_path).write_text(key, "text")
     assert (tmp_path / key).read_text() == "text"
+
+
+def test_a_key_is_safe_exactly_when_no_segment_is_empty_or_climbs():
+    """Every key of up to seven characters made of letters, dots, slashes and backslashes, against the
+    rule as it reads: no backslash, and no segment that is empty, "." or ".."."""
+    keys = ["".join(characters) for length in range(8) for characters in itertools.product("a./\\", repeat=length)]
+    for key in keys:
+        expected = "\\" not in key and all(part not in ("", ".", "..") for part in key.split("/"))
+        assert writer_module.is_safe_key(key) == expected, key
 
 
 @pytest.mark.parametrize("stop_after", [None, 0, 3, 7, 12, 29])
