@@ -182,9 +182,9 @@ def check_guids_kept(show: Show, episodes: Sequence[Episode], published_now: Seq
         report.error(show.config_path, "podcast.guid",
                      f"the show's podcast:guid would change from {earlier_guid} to {guid} {why}; a show keeps it for "
                      f"life: {fix} `guid = \"{earlier_guid}\"` under [podcast]")
-    if published.items and published_now is not None and not published_now:
+    if published.guids and published_now is not None and not published_now:
         # A moved episodes folder, or episodes written as loose files, looks like a show with none.
-        count = len(published.items)
+        count = len(published.guids)
         found, fix = (f"all {len(episodes)} episodes in {show.episodes_dir} are drafts or dated in the future",
                       "publish one") if episodes else \
             (f"no episode in {show.episodes_dir} is ready to publish", "point [paths] episodes at the episodes' folders")
@@ -193,40 +193,45 @@ def check_guids_kept(show: Show, episodes: Sequence[Episode], published_now: Seq
                      f"episode{'s' if count != 1 else ''}; an empty feed takes them all out of subscribers' apps. "
                      f"To keep them, {fix}; to empty the feed on purpose, delete {show.output_dir.name}/feed.xml first")
     layout = Layout.of(show)
-    earlier_items = _EarlierItems(published.items)
+    earlier_guids = _EarlierGuids(published)
     for episode in episodes:
-        earlier = earlier_items.of(episode, layout)
-        if earlier and earlier.guid != episode.guid:
+        earlier = earlier_guids.of(episode, layout)
+        if earlier and earlier != episode.guid:
             report.error(episode.source, "guid",
-                         f"{episode.guid!r} differs from {earlier.guid!r}, the GUID this episode has in the last "
+                         f"{episode.guid!r} differs from {earlier!r}, the GUID this episode has in the last "
                          f"built feed ({show.output_dir.name}/feed.xml); a new GUID makes every subscriber download "
-                         f"it again as a new episode: set `guid: \"{earlier.guid}\"` back")
+                         f"it again as a new episode: set `guid: \"{earlier}\"` back")
 
 
-class _EarlierItems:
-    """An earlier feed's items, found by audio URL, page URL or slug (looked up, not searched: a
+class _EarlierGuids:
+    """An earlier feed's GUIDs, found by audio URL, page URL or slug (looked up, not searched: a
     show can have thousands)."""
 
-    def __init__(self, items: Sequence[feed.PublishedItem]) -> None:
-        self._items = items
-        self._by_url: dict[str, feed.PublishedItem] = {}
-        self._by_slug: dict[str, feed.PublishedItem] | None = None  # made when a URL is not found
-        for item in reversed(items):  # the first item wins, as it did when they were searched in order
-            for url in (item.enclosure_url, item.link):
+    def __init__(self, published: feed.PublishedFeed) -> None:
+        self._published = published
+        self._by_url: dict[str, str] = {}
+        self._by_slug: dict[str, str] | None = None  # made when a URL is not found
+        # The first item wins, as it did when they were searched in order.
+        for guid, enclosure_url, link in zip(*self._columns(), strict=True):
+            for url in (enclosure_url, link):
                 if url:
-                    self._by_url[url] = item
+                    self._by_url[url] = guid
 
-    def of(self, episode: Episode, layout: Layout) -> feed.PublishedItem | None:
-        """The item an earlier feed had for `episode`: same audio URL, same page URL, or same slug."""
+    def _columns(self) -> tuple[tuple, tuple, tuple]:
+        published = self._published
+        return published.guids[::-1], published.enclosure_urls[::-1], published.links[::-1]
+
+    def of(self, episode: Episode, layout: Layout) -> str | None:
+        """The GUID an earlier feed had for `episode`: by the same audio URL, page URL or slug."""
         for url in (layout.url(layout.audio_key(episode)), layout.page_url(episode)):
             if url in self._by_url:
                 return self._by_url[url]
         if self._by_slug is None:
             self._by_slug = {}
-            for item in reversed(self._items):
-                for slug in (_slug_of(item.link), _slug_of(item.enclosure_url)):
+            for guid, enclosure_url, link in zip(*self._columns(), strict=True):
+                for slug in (_slug_of(link), _slug_of(enclosure_url)):
                     if slug:
-                        self._by_slug[slug] = item
+                        self._by_slug[slug] = guid
         return self._by_slug.get(episode.slug)
 
 
