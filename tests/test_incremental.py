@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import jinja2
 import pytest
 from PIL import Image
 
@@ -85,6 +86,36 @@ def test_a_template_change_reaches_every_page(show: ShowCopy):
     pages = [key for key in rebuilt.files if key.endswith("index.html") or key == "404.html"]
     assert pages and all(key in rebuilt.changed for key in pages)
     assert all("made by our own template" in (show.output / key).read_text(encoding="utf-8") for key in pages)
+
+
+def test_templates_compiled_by_a_build_serve_the_next_until_they_change(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    """The build cache keeps the compiled templates, through a build that renders no page; a show
+    template edited since is compiled again, and its pages say what it says now."""
+    compiled: list[str] = []
+    compile_template = jinja2.Environment.compile
+
+    def compile_and_note(environment, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_template(environment, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile_and_note)
+    templates = show.root / "templates"
+    templates.mkdir()
+    base = (REPO / "templates" / "base.html").read_text(encoding="utf-8")
+    (templates / "base.html").write_text(base.replace("</body>", "<!-- first version -->\n</body>"), encoding="utf-8")
+    assert pipeline.build(show.config).changed
+    assert "episode.html" in compiled and "base.html" in compiled
+    compiled.clear()
+    assert pipeline.build(show.config).changed == []
+    show.edit("episodes/just-forgiving/episode.md", "## Verses mentioned", "## The verses")
+    rebuilt = pipeline.build(show.config)
+    assert "episodes/just-forgiving/index.html" in rebuilt.changed
+    assert compiled == []
+    (templates / "base.html").write_text(base.replace("</body>", "<!-- second version -->\n</body>"), encoding="utf-8")
+    rebuilt = pipeline.build(show.config)
+    assert compiled == ["base.html"]
+    page = (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8")
+    assert "second version" in page and "first version" not in page
 
 
 def test_new_audio_under_the_same_name_is_probed_again(show: ShowCopy):

@@ -10,7 +10,8 @@ Five kinds of entries, each keyed by everything it was made from:
 - items: a feed's <item> for an episode, as XML;
 - feeds: what a feed the build wrote says of its episodes (their GUIDs), so the next build need
   not parse thousands of items again to check that no GUID changed; and where each item lies in
-  each feed document, so the next build can copy the items that did not change from it.
+  each feed document, so the next build can copy the items that did not change from it;
+- templates: the templates, compiled (jinja2 checks each against its source before it runs it).
 
 SQLite keeps all of it off the heap however large the show. It is only a cache: a damaged file
 starts again empty, and while another build holds it, this one works without it (and says so).
@@ -45,7 +46,10 @@ _FORMER_NOTES_CACHE = ".podcaster-notes.sqlite"
 
 log = logging.getLogger(__name__)
 
-_TABLES = ("episodes", "bodies", "notes", "items", "feeds")
+_TABLES = ("episodes", "bodies", "notes", "items", "feeds", "templates")
+# The owner of entries that every build keeps whether it uses them or not: a few, each replaced
+# where it is when what it is made from changes (a template compiled again).
+LASTING = "lasting"
 _KEYS_PER_QUERY = 500  # under SQLite's limit on a statement's parameters
 
 
@@ -158,8 +162,9 @@ class BuildCache:
                 (self._folder / f"{_FORMER_NOTES_CACHE}{part}").unlink(missing_ok=True)
 
     def retain(self, owners: set[str]) -> None:
-        """The episodes (fingerprints) of the show as it is now: what they own outlives this build."""
-        self._owners = owners
+        """The episodes (fingerprints) of the show as it is now: what they own outlives this build,
+        as what is `LASTING` does."""
+        self._owners = owners | {LASTING}
 
     # --- entries -----------------------------------------------------------------------------
 

@@ -450,18 +450,19 @@ def _write_site(loaded: Loaded, writer: SiteWriter, build_cache: BuildCache, lay
     """Everything but the pictures: the tagged audio and the files the feed links, the pages, the feed."""
     show = loaded.show
     with notes.cached_in(build_cache):
-        media = _write_episode_files_and_pages(loaded, writer, layout)
+        media = _write_episode_files_and_pages(loaded, writer, build_cache, layout)
         # Archive pages first: a failed build never leaves a feed.xml that links to pages not written.
         for document in feed.plan(show, loaded.published, layout, media, build_cache, writer.last_inputs):
             if not writer.is_unchanged(document.key, document.inputs):
                 writer.write_chunks(document.key, document.chunks, document.inputs)
 
 
-def _write_episode_files_and_pages(loaded: Loaded, writer: SiteWriter, layout: Layout) -> feed.Media:
+def _write_episode_files_and_pages(loaded: Loaded, writer: SiteWriter, build_cache: BuildCache,
+                                   layout: Layout) -> feed.Media:
     """Each episode's files, then every page; what the feed needs to know of the audio written.
     (The pages' plans go when this returns, before the feed is written.)"""
     show = loaded.show
-    planned = pages.plan(show, loaded.published, layout, Templates(show.templates_dir))
+    planned = pages.plan(show, loaded.published, layout, Templates(show.templates_dir, build_cache))
     to_render = [page for page in planned if not writer.is_unchanged(page.key, page.inputs)]
     writer.copy(layout.artwork_key, show.artwork)
     show_inputs = cache.digest(show.without_live(), layout)  # a chapters file never shows a live stream

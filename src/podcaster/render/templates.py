@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.bccache import Bucket
 
+from podcaster.cache import LASTING, BuildCache, digest as cache_digest
 from podcaster.errors import PodcasterError, RenderError
 
 DEFAULT_PREFIX = "!default"
@@ -31,7 +33,7 @@ def _normalized(path: Path) -> Path:
 
 
 class Templates:
-    def __init__(self, show_templates_dir: Path) -> None:
+    def __init__(self, show_templates_dir: Path, cache: BuildCache | None = None) -> None:
         default_loader = jinja2.FileSystemLoader(default_templates_dir())
         loaders: list[jinja2.BaseLoader] = []
         self._folders = [default_templates_dir()]
@@ -53,6 +55,7 @@ class Templates:
             # Each build makes its own environment, so a template is never stale in it, and looking
             # at its file before every page took 0.2 s of a first build of 10,000 episodes.
             auto_reload=False,
+            bytecode_cache=_CompiledInCache(cache) if cache is not None else None,
         )
 
     def digest(self) -> str:
@@ -95,3 +98,20 @@ class Templates:
                 found = None
             frame = frame.tb_next
         return found
+
+
+class _CompiledInCache(jinja2.BytecodeCache):
+    """Templates compiled by an earlier build, kept in its build cache: compiling those that a
+    rebuild's few pages need took 60 ms of it. jinja2 runs one only if it was compiled from the
+    very source of its template, else compiles it again."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self._cache = cache
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._cache.get("templates", cache_digest("template", bucket.key))
+        if isinstance(compiled, bytes):
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._cache.put("templates", cache_digest("template", bucket.key), bucket.bytecode_to_string(), LASTING)
