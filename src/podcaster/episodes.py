@@ -236,7 +236,7 @@ def _remember(source: str, source_stamp: tuple[int, int], key: str, episode: Epi
 # for: at 10,000 episodes, unpickling them whole took 0.5 s of every rebuild, which then renders
 # a few dozen of them.
 _SUMMARY_FIELDS = ("slug", "date", "guid", "draft", "number", "season", "episode_type", "speakers", "series",
-                   "audio", "audio_info", "cover", "alternates", "fingerprint")
+                   "audio", "audio_extension", "audio_info", "cover", "alternates", "fingerprint")
 _FIELDS = frozenset(field.name for field in fields(Episode))
 
 
@@ -270,6 +270,7 @@ _AUDIO_INFO_FIELDS = tuple(field.name for field in fields(AudioInfo))
 # of the 16 µs each took.
 _SUMMARY_ENCODINGS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "date": (_date_as_text, _date_from_text),
+    "audio": (os.fspath, None),  # a Path when asked for (see StoredEpisode)
     "audio_info": (_audio_info_as_fields, _audio_info_from_fields),
 }
 _SUMMARY_ENCODERS = tuple(_SUMMARY_ENCODINGS.get(name, (None, None))[0] for name in _SUMMARY_FIELDS)
@@ -280,23 +281,29 @@ class StoredEpisode(Episode):
     """An episode as the build cache remembers it: its summary fields are set, and the first time
     another one is asked for, all the rest is read (see `_Bodies`)."""
 
-    __slots__ = ("_bodies", "_key", "_source")
+    # The paths of the episode.md and of the recording as strings, made Paths when asked for: a
+    # rebuild looks at neither for most episodes (the recording's extension is kept as it is, for the
+    # name of its copy), and making ten thousand Paths each time took 30 ms.
+    __slots__ = ("_bodies", "_key", "_source", "_audio", "audio_extension")
 
     def __getattr__(self, name: str) -> Any:
         # Reached only when `name` is not set: a field the summary leaves out, or no field at all.
         if name not in _FIELDS:
             raise AttributeError(name)
-        if name == "source":  # kept as a string: a Path is slow to unpickle, and messages name it
-            source = Path(object.__getattribute__(self, "_source"))
-            object.__setattr__(self, "source", source)
-            return source
+        if name in _KEPT_AS_STRINGS:
+            path = Path(object.__getattribute__(self, _KEPT_AS_STRINGS[name]))
+            object.__setattr__(self, name, path)
+            return path
         object.__getattribute__(self, "_bodies").fill(self)
         return object.__getattribute__(self, name)
 
 
+_KEPT_AS_STRINGS = {"source": "_source", "audio": "_audio"}
+
+
 # Each field set through its slot, as object.__setattr__ would, in two thirds of the time: a rebuild
 # makes ten thousand stored episodes.
-_SUMMARY_SETTERS = tuple(getattr(Episode, name).__set__ for name in _SUMMARY_FIELDS)
+_SUMMARY_SETTERS = tuple(getattr(StoredEpisode, "_audio" if name == "audio" else name).__set__ for name in _SUMMARY_FIELDS)
 _set_bodies, _set_key, _set_source = (getattr(StoredEpisode, name).__set__ for name in ("_bodies", "_key", "_source"))
 
 

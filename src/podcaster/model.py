@@ -348,6 +348,11 @@ class Episode:
                                "file was edited without changing its modification time: `touch` it)")
         return notes_in(episode_text(data), self.notes_start)
 
+    @property
+    def audio_extension(self) -> str:
+        """The recording's extension, lowercased (".mp3"): its copy in the site is named with it."""
+        return self.audio.suffix.lower()
+
     def order(self) -> tuple[float, str]:
         """Where the episode stands among the others: by date, then slug (a timestamp, because
         sorting thousands of time-zone-aware datetimes is slow)."""

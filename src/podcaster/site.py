@@ -48,7 +48,7 @@ class Layout:
         return f"episodes/{episode.slug}/"
 
     def audio_key(self, episode: Episode) -> str:
-        return f"episodes/{episode.slug}/{episode.slug}{episode.audio.suffix.lower()}"
+        return f"episodes/{episode.slug}/{episode.slug}{episode.audio_extension}"
 
     def cover_key(self, episode: Episode) -> str | None:
         return f"episodes/{episode.slug}/cover{episode.cover.suffix.lower()}" if episode.cover else None
