@@ -101,7 +101,9 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     episodes_dir = show.episodes_dir if show else config.episodes_dir_of(config_path)
     all_episodes = episode_files.load_all(episodes_dir, report, cache, feedcheck.check_episode)
     moment = now or datetime.now(timezone.utc)
-    published = [e for e in all_episodes if drafts or e.is_published(moment)]
+    published, held_back = [], []
+    for episode in all_episodes:
+        (published if drafts or episode.is_published(moment) else held_back).append(episode)
     if show:
         feedcheck.check(show, all_episodes, None if preview else published, report,
                         (lambda: _earlier_feed(show, cache)) if cache else None)
@@ -109,10 +111,9 @@ def load(config_path: Path, *, strict: bool = False, now: datetime | None = None
     report.raise_if_failed(strict=strict)
     assert show is not None
     show = without_control_characters(show)  # which the check warned of
-    for episode in all_episodes:
-        if not drafts and not episode.is_published(moment):
-            reason = "a draft" if episode.draft else f"dated {episode.date.isoformat()}, in the future"
-            log.info("%s: not published: it is %s", episode.source, reason)
+    for episode in held_back:
+        reason = "a draft" if episode.draft else f"dated {episode.date.isoformat()}, in the future"
+        log.info("%s: not published: it is %s", episode.source, reason)
     return Loaded(show, all_episodes, published, report.warnings)
 
 
