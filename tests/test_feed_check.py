@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image
 
 from conftest import LIVE_STREAM, ShowCopy
 from podcaster import feedcheck, podcasting
+from podcaster.render import feed
 from podcaster.errors import Report
 from podcaster.model import AudioInfo
+from podcaster.site import Layout
 
 EPISODE = "episodes/just-forgiving/episode.md"
 
@@ -126,6 +130,28 @@ def test_the_same_episode_is_recognised_after_its_folder_moved_to_a_new_host(sho
     show.edit(EPISODE, 'guid: "2b1396e7-f783-40ed-b366-baaee7315a21"', 'guid: "just-forgiving-new"')
     lines = _lines(show.run("check"))
     assert len(lines) == 1 and f"{EPISODE}: guid: 'just-forgiving-new' differs from " in lines[0]
+
+
+def test_a_new_episode_is_found_in_no_earlier_item_without_reading_every_items_slug(
+        show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
+    """An added episode's URLs are in no earlier item; neither is its slug, which a search of the
+    URLs tells without reading the slug of each item. A changed GUID is still found by slug."""
+    assert show.run("build").exit_code == 0
+    new = show.root / "episodes/a-new-talk"
+    shutil.copytree(show.root / "episodes/just-forgiving", new)
+    text = (new / "episode.md").read_text(encoding="utf-8")
+    (new / "episode.md").write_text(text.replace('guid: "2b1396e7-f783-40ed-b366-baaee7315a21"',
+                                                 'guid: "a-new-talk"'), encoding="utf-8")
+    slugs_read: list[str | None] = []
+    slug_of = feedcheck._slug_of
+    monkeypatch.setattr(feedcheck, "_slug_of", lambda url: slugs_read.append(url) or slug_of(url))
+    assert show.run("check").exit_code == 0
+    assert slugs_read == []
+    show.edit("podcast.toml", 'public_url = "http://127.0.0.1:8000/"', 'public_url = "https://cdn.example.org/"')
+    show.edit(EPISODE, 'guid: "2b1396e7-f783-40ed-b366-baaee7315a21"', 'guid: "just-forgiving-new"')
+    lines = _lines(show.run("check"))
+    assert len(lines) == 1 and f"{EPISODE}: guid: 'just-forgiving-new' differs from " in lines[0]
+    assert slugs_read
 
 
 def test_the_shows_podcast_guid_would_change_with_the_feed_url(show: ShowCopy):
@@ -307,6 +333,19 @@ def test_every_new_config_key_is_known(show: ShowCopy):
     result = show.run("check")
     assert _lines(result, "Warning") == [f"Warning: {show.config}: funding[1].label: unknown key, ignored; "
                                          "check its spelling"]
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org/episodes/just forgiving/",
+    "https://example.org/show/episodes/just%20forgiving/just-forgiving.mp3",  # escaped
+    "https://example.org/epi\tsodes/just forgiving/",  # a tab, which URL parsing drops
+])
+def test_an_earlier_item_is_found_by_the_slug_its_url_names_however_it_spells_it(url: str):
+    published = feed.PublishedFeed(None, ("another", "the-guid"), (None, None), ("https://example.org/episodes/x/", url))
+    earlier = feedcheck._EarlierGuids(published)
+    layout = Layout("https://elsewhere.example/", ".jpg")
+    assert earlier.of(SimpleNamespace(slug="another-slug", audio_extension=".mp3"), layout) is None
+    assert earlier.of(SimpleNamespace(slug="just forgiving", audio_extension=".mp3"), layout) == "the-guid"
 
 
 @pytest.mark.parametrize("url, slug", [
