@@ -400,6 +400,25 @@ def test_a_rebuild_reads_whole_only_the_episodes_it_shows_again(show: ShowCopy, 
     _same_as_a_fresh_build(show)
 
 
+def test_a_stored_episode_keeps_what_its_properties_say_and_a_copy_of_it_works_them_out(show: ShowCopy):
+    """What a stored episode keeps of its properties (the extension of its audio, its timestamp, its
+    date in ISO 8601) is what a fresh load works out; an episode made from its fields (by `replace`,
+    or unpickled) works them out again."""
+    assert show.run("build").exit_code == 0
+    fresh = {episode.slug: episode for episode in pipeline.load(show.config).episodes}
+    with cache_module.opened(show.output, read_only=True) as build_cache:
+        stored = pipeline.load(show.config, cache=build_cache).episodes
+    assert stored and all(isinstance(episode, episodes.StoredEpisode) for episode in stored)
+    for episode in stored:
+        copies = [dataclasses.replace(episode, guid=episode.guid),
+                  pickle.loads(cache_module._pickled(episode))]
+        for made in [episode, *copies]:
+            assert (made.audio_extension, made.timestamp, made.date_text, made.order()) == \
+                (fresh[episode.slug].audio_extension, fresh[episode.slug].timestamp,
+                 fresh[episode.slug].date_text, fresh[episode.slug].order())
+        assert isinstance(episode.audio, Path) and episode.audio == fresh[episode.slug].audio
+
+
 def test_a_template_change_reads_the_cached_episodes_whole_at_once(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
     assert show.run("build").exit_code == 0
     monkeypatch.setattr(episodes._Bodies, "_ONE_AT_A_TIME", 2)

@@ -235,8 +235,10 @@ def _remember(source: str, source_stamp: tuple[int, int], key: str, episode: Epi
 # and feed item. An episode taken from the cache holds only these until another field is asked
 # for: at 10,000 episodes, unpickling them whole took 0.5 s of every rebuild, which then renders
 # a few dozen of them.
+# And what properties of an Episode work out from its fields, which a stored one keeps as they are.
+_PROPERTIES_SUMMED_UP = ("audio_extension", "timestamp", "date_text")
 _SUMMARY_FIELDS = ("slug", "date", "guid", "draft", "number", "season", "episode_type", "speakers", "series",
-                   "audio", "audio_extension", "audio_info", "cover", "alternates", "fingerprint")
+                   "audio", "audio_info", "cover", "alternates", "fingerprint", *_PROPERTIES_SUMMED_UP)
 _FIELDS = frozenset(field.name for field in fields(Episode))
 
 
@@ -283,11 +285,16 @@ class StoredEpisode(Episode):
 
     # The paths of the episode.md and of the recording as strings, made Paths when asked for: a
     # rebuild looks at neither for most episodes (the recording's extension is kept as it is, for the
-    # name of its copy), and making ten thousand Paths each time took 30 ms.
-    __slots__ = ("_bodies", "_key", "_source", "_audio", "audio_extension")
+    # name of its copy), and making ten thousand Paths each time took 30 ms. What the properties
+    # of an Episode work out from its date is kept as it is too: a rebuild sorts the episodes
+    # three times, and names the date of thousands of pages in the sitemap (45 ms, worked out).
+    __slots__ = ("_bodies", "_key", "_source", "_audio", *_PROPERTIES_SUMMED_UP)
 
     def __getattr__(self, name: str) -> Any:
-        # Reached only when `name` is not set: a field the summary leaves out, or no field at all.
+        # Reached only when `name` is not set: a field the summary leaves out, what the summary keeps
+        # of a property in an episode not made from one (a copy by `replace`, say), or nothing at all.
+        if name in _PROPERTIES_SUMMED_UP:
+            return getattr(Episode, name).fget(self)
         if name not in _FIELDS:
             raise AttributeError(name)
         if name in _KEPT_AS_STRINGS:

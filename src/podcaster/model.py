@@ -353,10 +353,20 @@ class Episode:
         """The recording's extension, lowercased (".mp3"): its copy in the site is named with it."""
         return self.audio.suffix.lower()
 
+    @property
+    def timestamp(self) -> float:
+        """The date as seconds since 1970: what episodes are sorted by (sorting thousands of
+        time-zone-aware datetimes is slow)."""
+        return self.date.timestamp()
+
+    @property
+    def date_text(self) -> str:
+        """The date in ISO 8601, as sitemaps give it."""
+        return self.date.isoformat()
+
     def order(self) -> tuple[float, str]:
-        """Where the episode stands among the others: by date, then slug (a timestamp, because
-        sorting thousands of time-zone-aware datetimes is slow)."""
-        return self.date.timestamp(), self.slug
+        """Where the episode stands among the others: by date, then slug."""
+        return self.timestamp, self.slug
 
     def is_published(self, now: datetime) -> bool:
         return not self.draft and self.date <= now

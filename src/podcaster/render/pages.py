@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from itertools import zip_longest
 from pathlib import Path
@@ -247,7 +246,7 @@ class _SiteRenderer:
 
     def _home(self) -> None:
         self._add("index.html", self._fingerprints(self.latest), self._home_html, self.home_url,
-                  self.latest[0].date if self.latest else None)
+                  self.latest[0].date_text if self.latest else None)
 
     def _home_html(self) -> str:
         head = Head(
@@ -274,7 +273,7 @@ class _SiteRenderer:
         newest = max([index + 1 if newer else index, *(self._positions[other.slug] for other in related)])
         self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
                   partial(self._episode_html, index), self.layout.page_url(episode),
-                  self.chronological[newest].date)
+                  self.chronological[newest].date_text)
 
     def _shown_with(self, index: int) -> tuple[Episode, Episode | None, Episode | None, list[Episode]]:
         """The episode at `index` in date order, its older and newer neighbours, and its related episodes."""
@@ -364,7 +363,7 @@ class _SiteRenderer:
                       # The list's own page says how many episodes the list has.
                       [section, heading, intro, about, previous_url, next_url, self._fingerprints(shown),
                        len(members) if number is None else None],
-                      render, urls[position], members[end - 1].date if end > start else None)
+                      render, urls[position], members[end - 1].date_text if end > start else None)
 
     def _listing_html(self, section: str, listing: Listing, number: int | None, count: int, about: dict | None) -> str:
         url = self.layout.listing_url(section, number)
@@ -425,14 +424,15 @@ class _SiteRenderer:
     def _render(self, template: str, head: Head, **context) -> str:
         return self.templates.render(template, site=self.site, page=head, **context)
 
-    def _add(self, key: str, inputs, render: Callable[[], str], url: str | None, lastmod: datetime | None = None) -> None:
-        """Plan the page at `key`, made by `render` from `inputs` (and what every page depends on)."""
+    def _add(self, key: str, inputs, render: Callable[[], str], url: str | None, lastmod: str | None = None) -> None:
+        """Plan the page at `key`, made by `render` from `inputs` (and what every page depends on);
+        `lastmod` is the date it gives the sitemap, in ISO 8601."""
         if key in self.planned:
             raise RenderError(f"two pages would be written to {key}; two names make the same URL there, "
                               "rename one of them (a series or a speaker)")
         self.planned[key] = Page(key, cache_digest(self.site_inputs, key, inputs), render)
         if url is not None:
-            self.sitemap.append(SitemapEntry(url, lastmod.isoformat() if lastmod else None))
+            self.sitemap.append(SitemapEntry(url, lastmod))
 
     @staticmethod
     def _fingerprints(shown: Iterable[Episode]) -> list[str]:
