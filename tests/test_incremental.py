@@ -800,6 +800,12 @@ def test_a_key_is_safe_exactly_when_no_segment_is_empty_or_climbs():
         assert writer_module.is_safe_key(key) == expected, key
 
 
+def test_pieces_that_follow_one_another_in_the_last_version_are_copied_as_one():
+    chunks = [Reused(0, 5), Reused(5, 5), b"x", Reused(10, 2), Reused(20, 3), Reused(23, 1), Reused(0, 1), b"y", b"z"]
+    assert list(writer_module._joined(chunks)) == [Reused(0, 10), b"x", Reused(10, 2), Reused(20, 4), Reused(0, 1),
+                                                  b"y", b"z"]
+
+
 @pytest.mark.parametrize("stop_after", [None, 0, 3, 7, 12, 29])
 def test_a_piece_is_written_whole_wherever_the_kernel_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                             stop_after: int | None):

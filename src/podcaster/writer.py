@@ -20,7 +20,6 @@ import pickle
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -84,10 +83,10 @@ class _Group(NamedTuple):
 _RECORDS = {"files": _File, "derived": _Derived, "groups": _Group}
 
 
-@dataclass(frozen=True)
-class Reused:
+class Reused(NamedTuple):
     """A piece of a file to write that is `length` bytes of the file's last version, from `offset`
-    (see `SiteWriter.write_chunks`)."""
+    (see `SiteWriter.write_chunks`). A named tuple: a feed of 10,000 items rewritten is made of as
+    many, and a frozen dataclass took three times as long to make."""
 
     offset: int
     length: int
@@ -544,20 +543,22 @@ def _read_json_state(path: Path) -> dict[str, dict]:
 
 def _joined(chunks: Iterable[bytes | Reused]) -> Iterator[bytes | Reused]:
     """`chunks`, with each run of `Reused` pieces that follow one another in the last version as one."""
-    run: Reused | None = None
+    start = end = None  # of the run of pieces so far
     for chunk in chunks:
-        if isinstance(chunk, Reused) and run is not None and run.offset + run.length == chunk.offset:
-            run = Reused(run.offset, run.length + chunk.length)
-            continue
-        if run is not None:
-            yield run
-            run = None
         if isinstance(chunk, Reused):
-            run = chunk
-        else:
-            yield chunk
-    if run is not None:
-        yield run
+            if chunk.offset == end:
+                end += chunk.length
+                continue
+            if start is not None:
+                yield Reused(start, end - start)
+            start, end = chunk.offset, chunk.offset + chunk.length
+            continue
+        if start is not None:
+            yield Reused(start, end - start)
+            start = end = None
+        yield chunk
+    if start is not None:
+        yield Reused(start, end - start)
 
 
 def _is_recorded(recorded: _File, status: os.stat_result) -> bool:
