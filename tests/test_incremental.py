@@ -89,8 +89,8 @@ def test_a_template_change_reaches_every_page(show: ShowCopy):
 
 
 def test_templates_compiled_by_a_build_serve_the_next_until_they_change(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
-    """The build cache keeps the compiled templates, through a build that renders no page; a show
-    template edited since is compiled again, and its pages say what it says now."""
+    """The build cache keeps the compiled templates, through builds that use some of them or none; a
+    show template added or edited since is compiled again, and its pages say what it says now."""
     compiled: list[str] = []
     compile_template = jinja2.Environment.compile
 
@@ -99,12 +99,16 @@ def test_templates_compiled_by_a_build_serve_the_next_until_they_change(show: Sh
         return compile_template(environment, source, name, filename, raw, defer_init)
 
     monkeypatch.setattr(jinja2.Environment, "compile", compile_and_note)
+    assert show.run("build").exit_code == 0
+    assert "episode.html" in compiled and "base.html" in compiled
+    default_page = (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8")
+    compiled.clear()
     templates = show.root / "templates"
     templates.mkdir()
     base = (REPO / "templates" / "base.html").read_text(encoding="utf-8")
     (templates / "base.html").write_text(base.replace("</body>", "<!-- first version -->\n</body>"), encoding="utf-8")
     assert pipeline.build(show.config).changed
-    assert "episode.html" in compiled and "base.html" in compiled
+    assert compiled == ["base.html"]  # the show's own; the others as the first build compiled them
     compiled.clear()
     assert pipeline.build(show.config).changed == []
     show.edit("episodes/just-forgiving/episode.md", "## Verses mentioned", "## The verses")
@@ -112,10 +116,31 @@ def test_templates_compiled_by_a_build_serve_the_next_until_they_change(show: Sh
     assert "episodes/just-forgiving/index.html" in rebuilt.changed
     assert compiled == []
     (templates / "base.html").write_text(base.replace("</body>", "<!-- second version -->\n</body>"), encoding="utf-8")
-    rebuilt = pipeline.build(show.config)
+    pipeline.build(show.config)
     assert compiled == ["base.html"]
     page = (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8")
     assert "second version" in page and "first version" not in page
+    compiled.clear()
+    # The default base.html, compiled by the first build, was kept by the builds that compiled the show's.
+    (templates / "base.html").unlink()
+    show.edit("episodes/just-forgiving/episode.md", "## The verses", "## Verses mentioned")
+    pipeline.build(show.config)
+    assert compiled == []
+    assert (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8") == default_page
+
+
+def test_a_damaged_compiled_template_is_compiled_again(show: ShowCopy):
+    assert show.run("build").exit_code == 0
+    page = (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8")
+    with sqlite3.connect(show.output / CACHE_FILE) as connection:
+        damaged = pickle.dumps(jinja2.bccache.bc_magic + b"not what jinja2 wrote")
+        assert connection.execute("UPDATE templates SET value = ?", (damaged,)).rowcount > 0
+    show.edit("podcast.toml", 'title = "', 'title = "The ')  # every page is rendered again
+    assert show.run("build").exit_code == 0
+    assert (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8") != page
+    show.edit("podcast.toml", 'title = "The ', 'title = "')
+    assert show.run("build").exit_code == 0
+    assert (show.output / "episodes/just-forgiving/index.html").read_text(encoding="utf-8") == page
 
 
 def test_new_audio_under_the_same_name_is_probed_again(show: ShowCopy):
@@ -400,23 +425,31 @@ def test_a_rebuild_reads_whole_only_the_episodes_it_shows_again(show: ShowCopy, 
     _same_as_a_fresh_build(show)
 
 
-def test_a_stored_episode_keeps_what_its_properties_say_and_a_copy_of_it_works_them_out(show: ShowCopy):
+def test_a_stored_episode_keeps_what_its_properties_say_and_a_copy_of_it_works_them_out(
+        show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
     """What a stored episode keeps of its properties (the extension of its audio, its timestamp, its
-    date in ISO 8601) is what a fresh load works out; an episode made from its fields (by `replace`,
-    or unpickled) works them out again."""
+    date in ISO 8601) and its audio's path are what a fresh load works out, without reading the
+    episode whole; an episode made from its fields (by `replace`, or unpickled) works them out again."""
     assert show.run("build").exit_code == 0
     fresh = {episode.slug: episode for episode in pipeline.load(show.config).episodes}
     with cache_module.opened(show.output, read_only=True) as build_cache:
         stored = pipeline.load(show.config, cache=build_cache).episodes
     assert stored and all(isinstance(episode, episodes.StoredEpisode) for episode in stored)
+
+    def kept(episode) -> tuple:
+        return episode.audio_extension, episode.timestamp, episode.iso_date, episode.order(), episode.audio
+
+    def read_whole(self, episode):
+        raise AssertionError(f"{episode.slug} was read whole")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(episodes._Bodies, "fill", read_whole)
+        for episode in stored:
+            assert kept(episode) == kept(fresh[episode.slug])
+            assert type(episode.audio) is type(fresh[episode.slug].audio)
     for episode in stored:
-        copies = [dataclasses.replace(episode, guid=episode.guid),
-                  pickle.loads(cache_module._pickled(episode))]
-        for made in [episode, *copies]:
-            assert (made.audio_extension, made.timestamp, made.date_text, made.order()) == \
-                (fresh[episode.slug].audio_extension, fresh[episode.slug].timestamp,
-                 fresh[episode.slug].date_text, fresh[episode.slug].order())
-        assert isinstance(episode.audio, Path) and episode.audio == fresh[episode.slug].audio
+        for copy in [dataclasses.replace(episode, guid=episode.guid), pickle.loads(cache_module._pickled(episode))]:
+            assert kept(copy) == kept(fresh[episode.slug])
 
 
 def test_a_template_change_reads_the_cached_episodes_whole_at_once(show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
@@ -490,6 +523,25 @@ def test_an_entry_a_build_only_looked_for_is_kept(tmp_path: Path):
     third = BuildCache(tmp_path / "cache.sqlite")
     assert third.get("feeds", "looked-for") == "the feed as built"
     assert third.get("feeds", "unused") is None
+    third.close(finished=False)
+
+
+def test_lasting_entries_outlive_builds_that_do_not_use_them_or_make_others(tmp_path: Path):
+    """A compiled template is kept by a build that renders no page with it, even one that compiles
+    another; what an older podcaster kept as lasting goes once unused."""
+    first = BuildCache(tmp_path / "cache.sqlite")
+    first.begin_writing()
+    first.put("templates", "404.html", b"compiled", cache_module.LASTING)
+    first.put("templates", "by older code", b"compiled", "lasting " + "0" * 64)
+    first.close(finished=True)
+    second = BuildCache(tmp_path / "cache.sqlite")
+    second.begin_writing()
+    second.put("templates", "base.html", b"compiled again", cache_module.LASTING)
+    second.close(finished=True)
+    third = BuildCache(tmp_path / "cache.sqlite")
+    assert third.get("templates", "404.html") == b"compiled"
+    assert third.get("templates", "base.html") == b"compiled again"
+    assert third.get("templates", "by older code") is None
     third.close(finished=False)
 
 
@@ -800,10 +852,15 @@ def test_a_key_is_safe_exactly_when_no_segment_is_empty_or_climbs():
         assert writer_module.is_safe_key(key) == expected, key
 
 
-def test_pieces_that_follow_one_another_in_the_last_version_are_copied_as_one():
-    chunks = [Reused(0, 5), Reused(5, 5), b"x", Reused(10, 2), Reused(20, 3), Reused(23, 1), Reused(0, 1), b"y", b"z"]
-    assert list(writer_module._joined(chunks)) == [Reused(0, 10), b"x", Reused(10, 2), Reused(20, 4), Reused(0, 1),
-                                                  b"y", b"z"]
+@pytest.mark.parametrize("ending, joined_ending", [
+    ([b"y", b"z"], [Reused(0, 1), b"y", b"z"]),
+    ([Reused(1, 2), Reused(3, 4)], [Reused(0, 7)]),  # a run that lasts to the end
+])
+def test_pieces_that_follow_one_another_in_the_last_version_are_copied_as_one(ending: list, joined_ending: list):
+    chunks = [Reused(0, 5), Reused(5, 5), b"x", Reused(10, 2), Reused(20, 3), Reused(23, 1), Reused(0, 1), *ending]
+    joined = list(writer_module._joined(chunks))
+    assert joined == [Reused(0, 10), b"x", Reused(10, 2), Reused(20, 4), *joined_ending]
+    assert all(type(chunk) in (bytes, Reused) for chunk in joined)  # a plain tuple would compare equal
 
 
 @pytest.mark.parametrize("stop_after", [None, 0, 3, 7, 12, 29])

@@ -1,7 +1,7 @@
 """What a build keeps between runs so the next one only redoes what changed: one SQLite file
 beside the build.
 
-Five kinds of entries, each keyed by everything it was made from:
+Six kinds of entries, each keyed by everything it was made from (and podcaster's code):
 - episodes: what every build reads of an episode as it loaded (parsed, validated, its audio
   probed), with the warnings found on the way, under the size and mtime of its episode.md and of
   every file it names;
@@ -11,12 +11,14 @@ Five kinds of entries, each keyed by everything it was made from:
 - feeds: what a feed the build wrote says of its episodes (their GUIDs), so the next build need
   not parse thousands of items again to check that no GUID changed; and where each item lies in
   each feed document, so the next build can copy the items that did not change from it;
-- templates: the templates, compiled (jinja2 checks each against its source before it runs it).
+- templates: the templates, compiled, under a template's name and file (jinja2 keeps the digest
+  of its source in the entry, and compiles it again when the source differs).
 
 SQLite keeps all of it off the heap however large the show. It is only a cache: a damaged file
 starts again empty, and while another build holds it, this one works without it (and says so).
 After a build that finished, an entry it did not use is dropped unless it belongs to an episode
-that is still as it was (a rebuild that had nothing to remake for it must not lose it). The
+that is still as it was (a rebuild that had nothing to remake for it must not lose it), or is
+`LASTING`. The
 entries are pickles that only podcaster writes, in the build's own folder (as Pelican's content
 cache is).
 """
@@ -47,9 +49,6 @@ _FORMER_NOTES_CACHE = ".podcaster-notes.sqlite"
 log = logging.getLogger(__name__)
 
 _TABLES = ("episodes", "bodies", "notes", "items", "feeds", "templates")
-# The owner of entries that every build keeps whether it uses them or not: a few, each replaced
-# where it is when what it is made from changes (a template compiled again).
-LASTING = "lasting"
 _KEYS_PER_QUERY = 500  # under SQLite's limit on a statement's parameters
 
 
@@ -68,6 +67,10 @@ def _code_digest() -> str:
 
 
 CODE_DIGEST = _code_digest()
+# The owner of entries that every build with this code keeps, whether it uses them or not: a few,
+# each replaced where it is when what it is made from changes (a template compiled again). A
+# template renamed or removed leaves its entry until podcaster's code changes, which drops them all.
+LASTING = f"lasting {CODE_DIGEST}"
 
 
 def file_stamp(path: Path | str | None) -> tuple[int, int] | None:
@@ -96,7 +99,7 @@ class BuildCache:
         self._used_owners: dict[str, set[str]] = {table: set() for table in _TABLES}
         self._connection: sqlite3.Connection | None = None
         self._pending: dict[tuple[str, str], tuple[Any, str | None]] | None = {}  # None once writing
-        self._owners: set[str] = set()
+        self._owners: set[str] = {LASTING}
         self._closed = False
         if path is not None and path.is_file():
             self._connect()
@@ -239,7 +242,7 @@ class BuildCache:
         if self._connection is None:
             return
         self._used[table].add(key)
-        if owner is not None:
+        if owner is not None and owner != LASTING:  # one entry made afresh makes no other of it stale
             self._used_owners[table].add(owner)
         try:
             pickled = _pickled(value)

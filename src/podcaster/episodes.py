@@ -134,7 +134,7 @@ def discover(episodes_dir: Path, report: Report) -> list[tuple[str, tuple[int, i
                                               f"move it to {where}")
     for name in folders:
         # As a string: a rebuild looks at thousands of episodes, and a Path costs more than the stat.
-        source = f"{prefix}{name}/{EPISODE_FILE}"
+        source = f"{prefix}{name}{os.sep}{EPISODE_FILE}"
         try:
             status = os.stat(source)
         except (FileNotFoundError, NotADirectoryError):
@@ -226,7 +226,7 @@ def _remember(source: str, source_stamp: tuple[int, int], key: str, episode: Epi
     # was read: the next build loads the episode again rather than take it from here.
     if _fingerprint(episode.source_sha256, stamps) == episode.fingerprint:
         summary = tuple(value if encoded is None else encoded(value)
-                        for encoded, value in zip(_SUMMARY_ENCODERS, (getattr(episode, name) for name in _SUMMARY_FIELDS)))
+                        for encoded, value in zip(_SUMMARY_ENCODERS, (getattr(episode, name) for name in _SUMMARY_NAMES)))
         cache.put("episodes", key, ([(source, source_stamp), *stamps], summary, own.warnings))
         cache.put("bodies", key, episode)
 
@@ -235,10 +235,10 @@ def _remember(source: str, source_stamp: tuple[int, int], key: str, episode: Epi
 # and feed item. An episode taken from the cache holds only these until another field is asked
 # for: at 10,000 episodes, unpickling them whole took 0.5 s of every rebuild, which then renders
 # a few dozen of them.
-# And what properties of an Episode work out from its fields, which a stored one keeps as they are.
-_PROPERTIES_SUMMED_UP = ("audio_extension", "timestamp", "date_text")
-_SUMMARY_FIELDS = ("slug", "date", "guid", "draft", "number", "season", "episode_type", "speakers", "series",
-                   "audio", "audio_info", "cover", "alternates", "fingerprint", *_PROPERTIES_SUMMED_UP)
+# And what some properties of an Episode work out from its fields, which a stored one keeps as it is.
+_KEPT_PROPERTIES = ("audio_extension", "timestamp", "iso_date")
+_SUMMARY_NAMES = ("slug", "date", "guid", "draft", "number", "season", "episode_type", "speakers", "series",
+                  "audio", "audio_info", "cover", "alternates", "fingerprint", *_KEPT_PROPERTIES)
 _FIELDS = frozenset(field.name for field in fields(Episode))
 
 
@@ -272,11 +272,11 @@ _AUDIO_INFO_FIELDS = tuple(field.name for field in fields(AudioInfo))
 # of the 16 µs each took.
 _SUMMARY_ENCODINGS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "date": (_date_as_text, _date_from_text),
-    "audio": (os.fspath, None),  # a Path when asked for (see StoredEpisode)
+    "audio": (os.fspath, None),  # kept as a string, made a Path when asked for (see StoredEpisode)
     "audio_info": (_audio_info_as_fields, _audio_info_from_fields),
 }
-_SUMMARY_ENCODERS = tuple(_SUMMARY_ENCODINGS.get(name, (None, None))[0] for name in _SUMMARY_FIELDS)
-_SUMMARY_DECODERS = tuple(_SUMMARY_ENCODINGS.get(name, (None, None))[1] for name in _SUMMARY_FIELDS)
+_SUMMARY_ENCODERS = tuple(_SUMMARY_ENCODINGS.get(name, (None, None))[0] for name in _SUMMARY_NAMES)
+_SUMMARY_DECODERS = tuple(_SUMMARY_ENCODINGS.get(name, (None, None))[1] for name in _SUMMARY_NAMES)
 
 
 class StoredEpisode(Episode):
@@ -288,12 +288,12 @@ class StoredEpisode(Episode):
     # name of its copy), and making ten thousand Paths each time took 30 ms. What the properties
     # of an Episode work out from its date is kept as it is too: a rebuild sorts the episodes
     # three times, and names the date of thousands of pages in the sitemap (45 ms, worked out).
-    __slots__ = ("_bodies", "_key", "_source", "_audio", *_PROPERTIES_SUMMED_UP)
+    __slots__ = ("_bodies", "_key", "_source", "_audio", *_KEPT_PROPERTIES)
 
     def __getattr__(self, name: str) -> Any:
         # Reached only when `name` is not set: a field the summary leaves out, what the summary keeps
         # of a property in an episode not made from one (a copy by `replace`, say), or nothing at all.
-        if name in _PROPERTIES_SUMMED_UP:
+        if name in _KEPT_PROPERTIES:
             return getattr(Episode, name).fget(self)
         if name not in _FIELDS:
             raise AttributeError(name)
@@ -310,7 +310,7 @@ _KEPT_AS_STRINGS = {"source": "_source", "audio": "_audio"}
 
 # Each field set through its slot, as object.__setattr__ would, in two thirds of the time: a rebuild
 # makes ten thousand stored episodes.
-_SUMMARY_SETTERS = tuple(getattr(StoredEpisode, "_audio" if name == "audio" else name).__set__ for name in _SUMMARY_FIELDS)
+_SUMMARY_SETTERS = tuple(getattr(StoredEpisode, _KEPT_AS_STRINGS.get(name, name)).__set__ for name in _SUMMARY_NAMES)
 _set_bodies, _set_key, _set_source = (getattr(StoredEpisode, name).__set__ for name in ("_bodies", "_key", "_source"))
 
 

@@ -204,8 +204,8 @@ def check_guids_kept(show: Show, episodes: Sequence[Episode], published_now: Seq
 
 
 class _EarlierGuids:
-    """An earlier feed's GUIDs, found by audio URL, page URL or slug (looked up, not searched: a
-    show can have thousands)."""
+    """An earlier feed's GUIDs, found by audio URL, page URL or slug, in dictionaries: a show can
+    have thousands of episodes."""
 
     def __init__(self, published: feed.PublishedFeed) -> None:
         self._published = published

@@ -360,7 +360,7 @@ class Episode:
         return self.date.timestamp()
 
     @property
-    def date_text(self) -> str:
+    def iso_date(self) -> str:
         """The date in ISO 8601, as sitemaps give it."""
         return self.date.isoformat()
 

@@ -421,9 +421,11 @@ class SiteWriter:
         return state
 
 
-# What a key with an empty, "." or ".." segment (so one that starts or ends with "/") starts with,
-# ends with, or holds, besides a backslash: a regular expression for the same took 2.1 µs a key,
-# 80 ms of a rebuild that claims 38,000 of them; these searches take 0.6 µs.
+# A key is unsafe when a segment of it is empty, "." or "..": when it is "", "." or "..", starts
+# with one of _UNSAFE_STARTS, ends with one of _UNSAFE_ENDS, or holds "//", "/./" or "/../" (tested
+# one by one in `is_safe_key`, as `any` over a tuple took twice as long); or when it holds a
+# backslash. A regular expression took 2.1 µs a key, 80 ms of a rebuild that claims 38,000 of them;
+# these tests take 0.6 µs.
 _UNSAFE_STARTS = ("/", "./", "../")
 _UNSAFE_ENDS = ("/", "/.", "/..")
 

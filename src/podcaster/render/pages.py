@@ -246,7 +246,7 @@ class _SiteRenderer:
 
     def _home(self) -> None:
         self._add("index.html", self._fingerprints(self.latest), self._home_html, self.home_url,
-                  self.latest[0].date_text if self.latest else None)
+                  self.latest[0].iso_date if self.latest else None)
 
     def _home_html(self) -> str:
         head = Head(
@@ -273,7 +273,7 @@ class _SiteRenderer:
         newest = max([index + 1 if newer else index, *(self._positions[other.slug] for other in related)])
         self._add(self.layout.page_key(episode), [e and e.fingerprint for e in shown],
                   partial(self._episode_html, index), self.layout.page_url(episode),
-                  self.chronological[newest].date_text)
+                  self.chronological[newest].iso_date)
 
     def _shown_with(self, index: int) -> tuple[Episode, Episode | None, Episode | None, list[Episode]]:
         """The episode at `index` in date order, its older and newer neighbours, and its related episodes."""
@@ -363,7 +363,7 @@ class _SiteRenderer:
                       # The list's own page says how many episodes the list has.
                       [section, heading, intro, about, previous_url, next_url, self._fingerprints(shown),
                        len(members) if number is None else None],
-                      render, urls[position], members[end - 1].date_text if end > start else None)
+                      render, urls[position], members[end - 1].iso_date if end > start else None)
 
     def _listing_html(self, section: str, listing: Listing, number: int | None, count: int, about: dict | None) -> str:
         url = self.layout.listing_url(section, number)

@@ -111,7 +111,10 @@ class _CompiledInCache(jinja2.BytecodeCache):
     def load_bytecode(self, bucket: Bucket) -> None:
         compiled = self._cache.get("templates", cache_digest("template", bucket.key))
         if isinstance(compiled, bytes):
-            bucket.bytecode_from_string(compiled)
+            try:
+                bucket.bytecode_from_string(compiled)
+            except Exception:  # damaged past jinja2's own checks: compiled again, as if not kept
+                bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._cache.put("templates", cache_digest("template", bucket.key), bucket.bytecode_to_string(), LASTING)
