@@ -428,8 +428,8 @@ def test_a_rebuild_reads_whole_only_the_episodes_it_shows_again(show: ShowCopy, 
 def test_a_stored_episode_keeps_what_its_properties_say_and_a_copy_of_it_works_them_out(
         show: ShowCopy, monkeypatch: pytest.MonkeyPatch):
     """What a stored episode keeps of its properties (the extension of its audio, its timestamp, its
-    date in ISO 8601) and its audio's path are what a fresh load works out, without reading the
-    episode whole; an episode made from its fields (by `replace`, or unpickled) works them out again."""
+    date in ISO 8601), its audio's path and facts are what a fresh load works out, without reading
+    the episode whole; an episode made from its fields (by `replace`, or unpickled) works them out again."""
     assert show.run("build").exit_code == 0
     fresh = {episode.slug: episode for episode in pipeline.load(show.config).episodes}
     with cache_module.opened(show.output, read_only=True) as build_cache:
@@ -437,7 +437,8 @@ def test_a_stored_episode_keeps_what_its_properties_say_and_a_copy_of_it_works_t
     assert stored and all(isinstance(episode, episodes.StoredEpisode) for episode in stored)
 
     def kept(episode) -> tuple:
-        return episode.audio_extension, episode.timestamp, episode.iso_date, episode.order(), episode.audio
+        return (episode.audio_extension, episode.timestamp, episode.iso_date, episode.order(), episode.audio,
+                episode.audio_info)
 
     def read_whole(self, episode):
         raise AssertionError(f"{episode.slug} was read whole")
