@@ -18,9 +18,8 @@ SQLite keeps all of it off the heap however large the show. It is only a cache: 
 starts again empty, and while another build holds it, this one works without it (and says so).
 After a build that finished, an entry it did not use is dropped unless it belongs to an episode
 that is still as it was (a rebuild that had nothing to remake for it must not lose it), or is
-`LASTING`. The
-entries are pickles that only podcaster writes, in the build's own folder (as Pelican's content
-cache is).
+`LASTING`. The entries are pickles that only podcaster writes, in the build's own folder (as
+Pelican's content cache is).
 """
 
 from __future__ import annotations

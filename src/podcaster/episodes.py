@@ -287,9 +287,10 @@ class StoredEpisode(Episode):
     # The paths of the episode.md and of the recording, and the facts of the recording, as the
     # summary has them, decoded when asked for: a rebuild looks at none of them for most episodes
     # (the recording's extension is kept as it is, for the name of its copy), and making ten
-    # thousand Paths each time took 30 ms, and their AudioInfos 20 ms. What the properties of an
-    # Episode work out from its date is kept as it is too: a rebuild sorts the episodes three
-    # times, and names the date of thousands of pages in the sitemap (45 ms, worked out).
+    # thousand Paths each time took 30 ms, and their AudioInfos 20 ms. What some properties of an
+    # Episode work out is kept as it is too (the extension, and the date as a timestamp and as
+    # text): a rebuild sorts the episodes three times, and dates thousands of pages in the sitemap
+    # (45 ms, worked out).
     __slots__ = ("_bodies", "_key", "_source", "_audio", "_audio_info", *_KEPT_PROPERTIES)
 
     def __getattr__(self, name: str) -> Any:
@@ -318,8 +319,7 @@ _DECODED_WHEN_ASKED: dict[str, tuple[str, Callable[[Any], Any]]] = {
 
 # Each field set through its slot, as object.__setattr__ would, in two thirds of the time: a rebuild
 # makes ten thousand stored episodes.
-_SUMMARY_SETTERS = tuple(getattr(StoredEpisode, _DECODED_WHEN_ASKED[name][0] if name in _DECODED_WHEN_ASKED else name).__set__
-                         for name in _SUMMARY_NAMES)
+_SUMMARY_SETTERS = tuple(getattr(StoredEpisode, _DECODED_WHEN_ASKED.get(name, (name,))[0]).__set__ for name in _SUMMARY_NAMES)
 _set_bodies, _set_key, _set_source = (getattr(StoredEpisode, name).__set__ for name in ("_bodies", "_key", "_source"))
 
 
