@@ -12,9 +12,9 @@ from PIL import Image
 
 from conftest import LIVE_STREAM, ShowCopy
 from podcaster import feedcheck, podcasting
-from podcaster.render import feed
 from podcaster.errors import Report
 from podcaster.model import AudioInfo
+from podcaster.render import feed
 from podcaster.site import Layout
 
 EPISODE = "episodes/just-forgiving/episode.md"

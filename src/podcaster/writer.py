@@ -547,18 +547,16 @@ def _joined(chunks: Iterable[bytes | Reused]) -> Iterator[bytes | Reused]:
     """`chunks`, with each run of `Reused` pieces that follow one another in the last version as one."""
     start = end = None  # of the run of pieces so far
     for chunk in chunks:
-        if isinstance(chunk, Reused):
-            if chunk.offset == end:
-                end += chunk.length
-                continue
-            if start is not None:
-                yield Reused(start, end - start)
-            start, end = chunk.offset, chunk.offset + chunk.length
+        if isinstance(chunk, Reused) and chunk.offset == end:
+            end += chunk.length
             continue
         if start is not None:
             yield Reused(start, end - start)
             start = end = None
-        yield chunk
+        if isinstance(chunk, Reused):
+            start, end = chunk.offset, chunk.offset + chunk.length
+        else:
+            yield chunk
     if start is not None:
         yield Reused(start, end - start)
 
